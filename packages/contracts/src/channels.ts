@@ -1,0 +1,34 @@
+/**
+ * The catalog of channels and the actions each one carries. An action's channel is
+ * the part before the dot, and every stream carries the actions of one channel only.
+ */
+export const CHANNELS = ['x', 'email', 'calendar', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const ACTIONS = [
+  'x.post',
+  'x.reply',
+  'x.delete',
+  'email.send',
+  'calendar.create',
+  'calendar.update',
+  'calendar.delete',
+  'webhook.call',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export function isChannel(value: string): value is Channel {
+  return (CHANNELS as readonly string[]).includes(value);
+}
+
+export function isAction(value: string): value is Action {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
+export function channelOf(action: Action): Channel {
+  return action.slice(0, action.indexOf('.')) as Channel;
+}
+
+export function actionsOf(channel: Channel): Action[] {
+  return ACTIONS.filter((action) => channelOf(action) === channel);
+}

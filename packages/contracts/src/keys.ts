@@ -1,0 +1,53 @@
+import type { Channel } from './channels.ts';
+
+export const DEFAULT_PREFIX = 'ops';
+export const EXECUTORS_GROUP = 'executors';
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function assertPrefix(prefix: string): string {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new TypeError(
+      `OPS_PREFIX: must be 1 to 64 characters of A-Z a-z 0-9 _ - (got ${JSON.stringify(prefix)})`,
+    );
+  }
+  return prefix;
+}
+
+/**
+ * Every key of a channel carries the channel as a Redis Cluster hash tag, so one
+ * script can touch all of them in one slot.
+ */
+export function channelKeys(prefix: string, channel: Channel) {
+  const base = `${assertPrefix(prefix)}:{${channel}}`;
+  return {
+    intents: `${base}:intents`,
+    receipts: `${base}:receipts`,
+    deadletter: `${base}:deadletter`,
+    /** Hash: `global` and `channel` fields, each `1` (open) or `0` (closed), plus their records. */
+    gate: `${base}:gate`,
+    /** Hash: idempotency key -> JSON of the terminal outcome (status, receipt entry id). */
+    done: `${base}:done`,
+    /** Hash: idempotency key -> JSON of the lease (owner, token, expiresAt). */
+    leases: `${base}:leases`,
+    /** Hash: idempotency key -> JSON of an attempt that started an effect and has not committed. */
+    armed: `${base}:armed`,
+    /** Hash: idempotency key -> attempts so far. */
+    attempts: `${base}:attempts`,
+    /** Hash: account -> JSON of the breaker state, for the dashboard. */
+    breakers: `${base}:breakers`,
+    /** Key prefix of rate-limiter-flexible's counters. */
+    rateLimit: `${base}:rl`,
+    /** BullMQ prefix of this channel's delayed re-appends. */
+    bullPrefix: `${base}:bull`,
+  } as const;
+}
+export type ChannelKeys = ReturnType<typeof channelKeys>;
+
+export function globalKeys(prefix: string) {
+  const base = assertPrefix(prefix);
+  return {
+    /** The global gate record, for display; every channel's gate hash carries the state begin reads. */
+    gate: `${base}:gate`,
+    audit: `${base}:audit`,
+  } as const;
+}

@@ -1,0 +1,17 @@
+/** Size limits of the wire contract. A producer that exceeds one gets an error naming the field. */
+export const LIMITS = {
+  /** Bytes of the JSON in an intents entry's `intent` field. */
+  intentBytes: 1_048_576,
+  idempotencyKeyChars: 200,
+  accountChars: 64,
+  /** X counts weighted characters; long posts exist on paid tiers, so only an upper bound is enforced here. */
+  xTextChars: 25_000,
+  emailRecipients: 100,
+  emailSubjectChars: 998,
+  emailBodyChars: 500_000,
+  /** Decoded bytes of all attachments of one email together. */
+  emailAttachmentBytes: 512_000,
+  calendarTextChars: 8_192,
+  webhookBodyBytes: 65_536,
+  metaEntries: 32,
+} as const;
