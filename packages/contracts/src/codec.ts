@@ -2,7 +2,7 @@ import { type Channel, channelOf } from './channels.ts';
 import { DEADLETTER_FIELDS } from './deadletter.ts';
 import { ValidationError } from './errors.ts';
 import { type FieldIssue, toFieldIssues } from './field-issues.ts';
-import { type Intent, type IntentInput, IntentSchema } from './intent.ts';
+import { EnvelopeFieldsSchema, type Intent, type IntentInput, IntentSchema } from './intent.ts';
 import { LIMITS } from './limits.ts';
 import { type Receipt, type ReceiptError, ReceiptSchema } from './receipt.ts';
 
@@ -39,6 +39,16 @@ export function channelIssue(intent: Pick<Intent, 'action'>, channel: Channel): 
   };
 }
 
+function dedupe(issues: FieldIssue[]): FieldIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const id = `${i.field}\u0000${i.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 /** Parses the JSON envelope of an intent; with `channel`, also checks the action belongs to it. */
 export function parseIntentJson(json: string, options: { channel?: Channel } = {}): DecodeResult {
   const bytes = Buffer.byteLength(json, 'utf8');
@@ -57,7 +67,12 @@ export function parseIntentJson(json: string, options: { channel?: Channel } = {
     return failure([{ field: INTENT_FIELD, message: 'must be a JSON object' }]);
   }
   const parsed = IntentSchema.safeParse(value);
-  if (!parsed.success) return failure(toFieldIssues(parsed.error));
+  if (!parsed.success) {
+    const issues = toFieldIssues(parsed.error);
+    const envelope = EnvelopeFieldsSchema.safeParse(value);
+    if (!envelope.success) issues.push(...toFieldIssues(envelope.error));
+    return failure(dedupe(issues));
+  }
   const intent = parsed.data;
   const issues: FieldIssue[] = [];
   if (options.channel) {

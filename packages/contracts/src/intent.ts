@@ -38,6 +38,16 @@ const envelopeFields = {
     .optional(),
 };
 
+/**
+ * The fields every intent shares, checked on their own so that an entry with a bad
+ * `action` still hears about its other bad fields.
+ */
+export const EnvelopeFieldsSchema = z.strictObject({
+  ...envelopeFields,
+  action: z.enum(ACTIONS, { error: `must be one of ${ACTIONS.join(', ')}` }),
+  payload: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+});
+
 function variant<A extends Action>(action: A) {
   return z.strictObject({ ...envelopeFields, action: z.literal(action), payload: PAYLOADS[action] });
 }

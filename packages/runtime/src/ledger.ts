@@ -1,0 +1,142 @@
+import type { ChannelKeys } from '@agent-ops/contracts/keys';
+import { EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import type { Cluster, Redis } from 'ioredis';
+import { type BeginResult, type CommitResult, parseBegin, parseCommit } from './script-results.ts';
+import { defineScripts } from './scripts.ts';
+
+export type BeginArgs = {
+  key: string;
+  token: string;
+  leaseTtlMs: number;
+  owner: string;
+  intentId: string;
+  mode: 'effect' | 'verdict';
+};
+
+export type CommitArgs = {
+  key: string;
+  token: string;
+  receiptJson: string;
+  status: string;
+  deadletter: string[] | null;
+  ackIds: readonly string[];
+};
+
+export type ReleaseArgs = {
+  key: string;
+  token: string;
+  /** The effect is known not to have happened. */
+  disarm: boolean;
+  /** No request was sent, so the attempt does not count. */
+  uncount: boolean;
+  ackIds: readonly string[];
+};
+
+/**
+ * One channel's state in Redis, changed only through the atomic scripts. Every key
+ * carries the channel's hash tag, so each call stays in one Cluster slot.
+ */
+export class Ledger {
+  readonly redis: Redis | Cluster;
+  readonly keys: ChannelKeys;
+  readonly group: string;
+
+  constructor(redis: Redis | Cluster, keys: ChannelKeys, group = EXECUTORS_GROUP) {
+    this.redis = defineScripts(redis);
+    this.keys = keys;
+    this.group = group;
+  }
+
+  async begin(a: BeginArgs): Promise<BeginResult> {
+    const k = this.keys;
+    const reply = await this.redis.opsBegin(
+      k.gate,
+      k.done,
+      k.leases,
+      k.armed,
+      k.attempts,
+      a.key,
+      a.token,
+      a.leaseTtlMs,
+      a.owner,
+      a.intentId,
+      a.mode,
+    );
+    return parseBegin(reply);
+  }
+
+  async commit(a: CommitArgs): Promise<CommitResult> {
+    const k = this.keys;
+    const reply = await this.redis.opsCommit(
+      k.done,
+      k.leases,
+      k.armed,
+      k.receipts,
+      k.intents,
+      k.deadletter,
+      a.key,
+      a.token,
+      a.receiptJson,
+      a.status,
+      this.group,
+      a.deadletter ? JSON.stringify(a.deadletter) : '',
+      ...a.ackIds,
+    );
+    return parseCommit(reply);
+  }
+
+  async release(a: ReleaseArgs): Promise<boolean> {
+    const k = this.keys;
+    const reply = await this.redis.opsRelease(
+      k.leases,
+      k.armed,
+      k.attempts,
+      k.intents,
+      a.key,
+      a.token,
+      a.disarm ? '1' : '0',
+      a.uncount ? '1' : '0',
+      this.group,
+      ...a.ackIds,
+    );
+    return Number(reply[0]) === 1;
+  }
+
+  /** Returns the new expiry (Redis clock, ms), or null when the lease is no longer ours. */
+  async extend(
+    key: string,
+    token: string,
+    ttlMs: number,
+    consumer: string,
+    intentId: string,
+  ): Promise<number | null> {
+    const k = this.keys;
+    const reply = await this.redis.opsExtend(
+      k.leases,
+      k.intents,
+      key,
+      token,
+      ttlMs,
+      this.group,
+      consumer,
+      intentId,
+    );
+    return Number(reply[0]) === 1 ? Number(reply[1]) : null;
+  }
+
+  async deadletter(intentId: string, fields: string[]): Promise<string> {
+    const k = this.keys;
+    const reply = await this.redis.opsDeadletter(
+      k.deadletter,
+      k.intents,
+      this.group,
+      intentId,
+      JSON.stringify(fields),
+    );
+    return String(reply[1]);
+  }
+
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.xack(this.keys.intents, this.group, ...ids);
+  }
+}

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import { deadletterFields, decodeIntentEntry, fieldsToRecord } from '@agent-ops/contracts/codec';
+import { isNonRetryable, isRetryAfter } from '@agent-ops/contracts/errors';
+import type { Intent } from '@agent-ops/contracts/intent';
+import type { Receipt, ReceiptError, ReceiptStatus } from '@agent-ops/contracts/receipt';
+import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from './adapter.ts';
+import { backoffDelay } from './backoff.ts';
+import type { Breakers } from './breakers.ts';
+import type { Later } from './later.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+import type { Ledger } from './ledger.ts';
+import type { LocalGate } from './local-gate.ts';
+import type { Logger } from './logger.ts';
+import type { ExecutorOptions } from './options.ts';
+import { checkPolicy } from './policy.ts';
+import type { RateLimits } from './rate-limits.ts';
+import { scrubSecrets } from './scrub.ts';
+
+export type StreamMessage = { id: string; fields: string[] };
+
+/** What became of a message: settled (acknowledged), held for the gate, or left pending for later. */
+export type Disposition = 'settled' | 'held' | 'left';
+
+export type ProcessorDeps = {
+  ledger: Ledger;
+  adapter: ChannelAdapter;
+  options: ExecutorOptions;
+  limits: RateLimits;
+  breakers: Breakers;
+  later: Later;
+  localGate: LocalGate;
+  approvalKeys: ReadonlyMap<string, import('node:crypto').KeyObject>;
+  log: Logger;
+};
+
+type Attempt = {
+  msg: StreamMessage;
+  intent: Intent;
+  token: string;
+  attempt: number;
+  startedAt: Date;
+  retries: number;
+  log: Logger;
+};
+
+function toReceiptError(err: unknown, secrets: readonly string[]): ReceiptError {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' && e.code.length > 0 ? e.code : 'error';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  return { code, message: scrubSecrets(message, secrets).slice(0, 2000), retryable: isRetryAfter(err) };
+}
+
+/**
+ * One intent's way through an executor: parse, policy, begin, rate limit, effect through
+ * the breaker, commit. Each step that changes state is one atomic script.
+ */
+export class IntentProcessor {
+  private readonly d: ProcessorDeps;
+
+  constructor(deps: ProcessorDeps) {
+    this.d = deps;
+  }
+
+  async handle(msg: StreamMessage): Promise<Disposition> {
+    const { ledger, options, adapter } = this.d;
+    const decoded = decodeIntentEntry(msg.fields);
+    if (!decoded.ok) {
+      const error = { code: 'invalid', message: decoded.reason, retryable: false };
+      await ledger.deadletter(msg.id, this.deadletterFields(msg, decoded.reason, error));
+      this.d.log.warn({ intentId: msg.id, reason: decoded.reason }, 'invalid entry deadlettered');
+      return 'settled';
+    }
+    const intent = decoded.intent;
+    const log = this.d.log.child({ idempotencyKey: intent.idempotencyKey, intentId: msg.id });
+    const retries = Number(fieldsToRecord(msg.fields).retries ?? 0) || 0;
+    const verdict = checkPolicy(intent, {
+      channel: adapter.channel,
+      hasAccount: (a) => adapter.hasAccount(a),
+      accounts: options.accounts,
+      approvalKeys: this.d.approvalKeys,
+      now: new Date(),
+    });
+
+    if (verdict.kind === 'wait') {
+      await this.d.later.defer({
+        key: intent.idempotencyKey,
+        fromId: msg.id,
+        fields: msg.fields,
+        delayMs: verdict.untilMs - Date.now(),
+      });
+      await ledger.ack([msg.id]);
+      log.info({ notBefore: intent.notBefore }, 'scheduled for notBefore');
+      return 'settled';
+    }
+    if (verdict.kind === 'proceed' && !this.d.localGate.isOpen()) return 'held';
+
+    const token = randomUUID();
+    const begin = await ledger.begin({
+      key: intent.idempotencyKey,
+      token,
+      leaseTtlMs: options.leaseTtlMs,
+      owner: options.consumer,
+      intentId: msg.id,
+      mode: verdict.kind === 'reject' ? 'verdict' : 'effect',
+    });
+    switch (begin.code) {
+      case 'gate_closed':
+        return 'held';
+      case 'done':
+        await ledger.ack([msg.id]);
+        log.debug({ done: begin.done }, 'already terminal: acknowledged without effect');
+        return 'settled';
+      case 'busy':
+        return 'left';
+      case 'verdict': {
+        if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
+        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), retries, log };
+        await this.commit(a, 'rejected', null, verdict.error);
+        log.info({ error: verdict.error }, 'rejected by policy');
+        return 'settled';
+      }
+      default:
+        break;
+    }
+
+    const a: Attempt = {
+      msg,
+      intent,
+      token,
+      attempt: begin.attempt,
+      startedAt: new Date(begin.startedAt),
+      retries,
+      log,
+    };
+    if (begin.code === 'takeover') {
+      log.warn({ previous: begin.previous }, 'took over an armed attempt: reconciling before any call');
+      const settled = await this.reconcileAndSettle(a, null);
+      if (settled) return 'settled';
+    }
+    return this.effect(a);
+  }
+
+  private async effect(a: Attempt): Promise<Disposition> {
+    const { limits, adapter, breakers, ledger, options } = this.d;
+    const group = adapter.rateLimitGroup(a.intent.action);
+    const take = await limits.take(a.intent.account, group).catch((err: unknown) => {
+      a.log.error({ err }, 'rate limiter unavailable: no call without it');
+      return { ok: false as const, msBeforeNext: 1000 };
+    });
+    if (!take.ok) {
+      await this.deferAndRelease(a, take.msBeforeNext, { disarm: true, uncount: true, countRetry: false });
+      return 'settled';
+    }
+
+    const keeper = new LeaseKeeper(ledger, {
+      key: a.intent.idempotencyKey,
+      token: a.token,
+      ttlMs: options.leaseTtlMs,
+      consumer: options.consumer,
+      intentId: a.msg.id,
+    }).start();
+    try {
+      if (!keeper.held()) {
+        a.log.warn('lease lost before the call: leaving the entry for its next owner');
+        return 'left';
+      }
+      const result = await breakers.fire(a.intent.account, () => adapter.perform(a.intent, this.ctx(a)));
+      await this.commit(a, 'succeeded', result, null);
+      return 'settled';
+    } catch (err) {
+      return await this.onEffectError(a, err);
+    } finally {
+      keeper.stop();
+    }
+  }
+
+  private async onEffectError(a: Attempt, err: unknown): Promise<Disposition> {
+    const { adapter, limits, options } = this.d;
+    const error = toReceiptError(err, adapter.secretValues());
+    if (isNonRetryable(err)) {
+      await this.commit(a, 'failed', null, error, true);
+      a.log.warn({ error }, 'failed: not retryable');
+      return 'settled';
+    }
+    if (isRetryAfter(err)) {
+      const delayMs = err.retryAfterMs ?? backoffDelay(a.retries, options.backoff);
+      if (err.code === 'rate_limited') {
+        await limits.blockUntil(
+          a.intent.account,
+          adapter.rateLimitGroup(a.intent.action),
+          Date.now() + delayMs,
+        );
+      }
+      return this.retryOrFail(a, error, delayMs, { disarm: true, uncount: err.code === 'breaker_open' });
+    }
+    a.log.warn({ error }, 'outcome unknown: reconciling');
+    const settled = await this.reconcileAndSettle(a, error);
+    return settled
+      ? 'settled'
+      : this.retryOrFail(a, error, backoffDelay(a.retries, options.backoff), { disarm: true });
+  }
+
+  /**
+   * Asks the channel whether an in-doubt effect happened. Settles the key when it did, or
+   * when nobody can tell (parked `unknown`); returns false when it did not, so the caller
+   * may call again. If the API cannot be asked now, the attempt stays armed and comes back later.
+   */
+  private async reconcileAndSettle(a: Attempt, cause: ReceiptError | null): Promise<boolean> {
+    let result: ReconcileResult;
+    try {
+      result = await this.d.breakers.fire(a.intent.account, () =>
+        this.d.adapter.reconcile(a.intent, this.ctx(a)),
+      );
+    } catch (err) {
+      const error = toReceiptError(err, this.d.adapter.secretValues());
+      a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
+      if (a.retries >= this.d.options.maxRetries) {
+        await this.commit(a, 'unknown', null, {
+          code: 'reconcile_failed',
+          message: error.message,
+          retryable: false,
+        });
+        return true;
+      }
+      await this.deferAndRelease(a, backoffDelay(a.retries, this.d.options.backoff), {
+        disarm: false,
+        uncount: false,
+        countRetry: true,
+      });
+      return true;
+    }
+    if (result.outcome === 'done') {
+      await this.commit(a, 'succeeded', result.result, null);
+      a.log.info({ externalId: result.result.externalId }, 'reconciled: the effect had happened');
+      return true;
+    }
+    if (result.outcome === 'unknown') {
+      const error = {
+        code: cause?.code ?? 'outcome_unknown',
+        message: `${result.reason}${cause ? ` (after: ${cause.message})` : ''}`,
+        retryable: false,
+      };
+      await this.commit(a, 'unknown', null, error);
+      a.log.warn({ error }, 'parked as unknown for a person');
+      return true;
+    }
+    a.log.info('reconciled: the effect had not happened');
+    return false;
+  }
+
+  private async retryOrFail(
+    a: Attempt,
+    error: ReceiptError,
+    delayMs: number,
+    release: { disarm: boolean; uncount?: boolean },
+  ): Promise<Disposition> {
+    if (a.retries >= this.d.options.maxRetries) {
+      const exhausted = { ...error, message: `gave up after ${a.retries + 1} tries: ${error.message}` };
+      await this.commit(a, 'failed', null, exhausted, true);
+      a.log.warn({ error: exhausted }, 'failed: retries exhausted');
+      return 'settled';
+    }
+    await this.deferAndRelease(a, delayMs, {
+      disarm: release.disarm,
+      uncount: release.uncount ?? false,
+      countRetry: true,
+    });
+    a.log.info({ delayMs, error }, 'not done: retrying later');
+    return 'settled';
+  }
+
+  private async deferAndRelease(
+    a: Attempt,
+    delayMs: number,
+    o: { disarm: boolean; uncount: boolean; countRetry: boolean },
+  ): Promise<void> {
+    const fields = [
+      'intent',
+      fieldsToRecord(a.msg.fields).intent ?? '',
+      'retries',
+      String(a.retries + (o.countRetry ? 1 : 0)),
+    ];
+    await this.d.later.defer({ key: a.intent.idempotencyKey, fromId: a.msg.id, fields, delayMs });
+    await this.d.ledger.release({
+      key: a.intent.idempotencyKey,
+      token: a.token,
+      disarm: o.disarm,
+      uncount: o.uncount,
+      ackIds: [a.msg.id],
+    });
+  }
+
+  private async commit(
+    a: Attempt,
+    status: ReceiptStatus,
+    result: EffectResult | null,
+    error: ReceiptError | null,
+    deadletter = false,
+  ): Promise<void> {
+    const receipt: Receipt = {
+      v: 1,
+      idempotencyKey: a.intent.idempotencyKey,
+      action: a.intent.action,
+      account: a.intent.account,
+      status,
+      externalId: result?.externalId ?? null,
+      url: result?.url ?? null,
+      attempts: a.attempt,
+      executor: this.d.options.consumer,
+      intentId: a.msg.id,
+      startedAt: a.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      error,
+    };
+    const committed = await this.d.ledger.commit({
+      key: a.intent.idempotencyKey,
+      token: a.token,
+      receiptJson: JSON.stringify(receipt),
+      status,
+      deadletter: deadletter && error ? this.deadletterFields(a.msg, error.message, error) : null,
+      ackIds: [a.msg.id],
+    });
+    if (committed.code === 'already_done') a.log.info({ done: committed.done }, 'an earlier receipt stands');
+  }
+
+  private deadletterFields(msg: StreamMessage, reason: string, error: ReceiptError): string[] {
+    return deadletterFields(msg.fields, {
+      reason,
+      error,
+      receivedAt: new Date().toISOString(),
+      intentId: msg.id,
+      consumer: this.d.options.consumer,
+    });
+  }
+
+  private ctx(a: Attempt): EffectContext {
+    return { attempt: a.attempt, startedAt: a.startedAt, log: a.log };
+  }
+}

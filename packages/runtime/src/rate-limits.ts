@@ -1,0 +1,75 @@
+import type { ChannelKeys } from '@agent-ops/contracts/keys';
+import type { Cluster, Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ExecutorOptions, RateLimit } from './options.ts';
+
+export type TakeResult = { ok: true } | { ok: false; msBeforeNext: number };
+
+/**
+ * Central limits in Redis, shared by every replica: one budget per account and
+ * rate-limit group (the channel's family of actions), under the channel's hash tag.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly redis: Redis | Cluster;
+  private readonly keyPrefix: string;
+  private readonly options: Pick<ExecutorOptions, 'accounts' | 'defaultRateLimit'>;
+
+  constructor(
+    redis: Redis | Cluster,
+    keys: ChannelKeys,
+    options: Pick<ExecutorOptions, 'accounts' | 'defaultRateLimit'>,
+  ) {
+    this.redis = redis;
+    this.keyPrefix = keys.rateLimit;
+    this.options = options;
+  }
+
+  limitFor(account: string, group: string): RateLimit {
+    const limits = this.options.accounts[account]?.rateLimits ?? {};
+    return limits[group] ?? limits['*'] ?? this.options.defaultRateLimit;
+  }
+
+  private limiter(account: string, group: string): RateLimiterRedis {
+    const { points, durationSec } = this.limitFor(account, group);
+    const id = `${points}/${durationSec}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      // Fail closed: with Redis unreachable the limiter rejects, and no call goes out unmetered.
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: this.keyPrefix,
+        points,
+        duration: durationSec,
+        rejectIfRedisNotReady: true,
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  /** Takes one point; when the budget is spent, says how long until the next one. Throws when Redis fails. */
+  async take(account: string, group: string): Promise<TakeResult> {
+    try {
+      await this.limiter(account, group).consume(`${account}:${group}`, 1);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { ok: false, msBeforeNext: Math.max(1, err.msBeforeNext) };
+      throw err;
+    }
+  }
+
+  /** Spends the whole budget until `untilMs` (epoch ms) for every replica: what a 429 with a reset says. */
+  async blockUntil(account: string, group: string, untilMs: number): Promise<void> {
+    const seconds = Math.ceil((untilMs - Date.now()) / 1000);
+    if (seconds > 0) await this.limiter(account, group).block(`${account}:${group}`, seconds);
+  }
+
+  /** Points left and ms until the window resets, for the dashboard. */
+  async peek(account: string, group: string): Promise<{ remaining: number; msBeforeNext: number }> {
+    const { points } = this.limitFor(account, group);
+    const res = await this.limiter(account, group).get(`${account}:${group}`);
+    if (!res) return { remaining: points, msBeforeNext: 0 };
+    return { remaining: Math.max(0, points - res.consumedPoints), msBeforeNext: res.msBeforeNext };
+  }
+}

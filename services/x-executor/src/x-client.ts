@@ -1,0 +1,44 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { type ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
+import type { XCredentials } from './x-secrets.ts';
+
+export const DEFAULT_X_API_BASE_URL = 'https://api.x.com';
+
+/**
+ * twitter-api-v2 has its API host built in; this plugin sends its requests to `baseUrl`
+ * instead (a fake in tests, a proxy in some deployments) and gives every request a timeout.
+ */
+function redirectPlugin(baseUrl: string, timeoutMs: number): ITwitterApiClientPlugin {
+  const origin = new URL(baseUrl).origin;
+  const redirect = origin !== new URL(DEFAULT_X_API_BASE_URL).origin;
+  return {
+    onBeforeRequestConfig({ params }) {
+      if (redirect) {
+        const url = new URL(params.url);
+        if (/^(api|upload)\.(x|twitter)\.com$/.test(url.hostname))
+          params.url = `${origin}${url.pathname}${url.search}`;
+      }
+      params.timeout ??= timeoutMs;
+      return undefined;
+    },
+  };
+}
+
+export function createXClient(credentials: XCredentials, baseUrl: string, timeoutMs: number): TwitterApi {
+  // The library calls https.request for every URL; an http:// base needs an http agent.
+  const httpAgent = baseUrl.startsWith('http://')
+    ? new HttpAgent({ keepAlive: true })
+    : new HttpsAgent({ keepAlive: true });
+  const settings = { plugins: [redirectPlugin(baseUrl, timeoutMs)], httpAgent };
+  if ('oauth2AccessToken' in credentials) return new TwitterApi(credentials.oauth2AccessToken, settings);
+  return new TwitterApi(
+    {
+      appKey: credentials.appKey,
+      appSecret: credentials.appSecret,
+      accessToken: credentials.accessToken,
+      accessSecret: credentials.accessSecret,
+    },
+    settings,
+  );
+}
