@@ -208,9 +208,8 @@ export class IntentProcessor {
   private async reconcileAndSettle(a: Attempt, cause: ReceiptError | null): Promise<boolean> {
     let result: ReconcileResult;
     try {
-      result = await this.d.breakers.fire(a.intent.account, () =>
-        this.d.adapter.reconcile(a.intent, this.ctx(a)),
-      );
+      // Not through the breaker: a read that works during a write outage would close it.
+      result = await this.d.adapter.reconcile(a.intent, this.ctx(a));
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');

@@ -61,8 +61,13 @@ export class RateLimits {
 
   /** Spends the whole budget until `untilMs` (epoch ms) for every replica: what a 429 with a reset says. */
   async blockUntil(account: string, group: string, untilMs: number): Promise<void> {
+    const limiter = this.limiter(account, group);
+    const key = `${account}:${group}`;
     const seconds = Math.ceil((untilMs - Date.now()) / 1000);
-    if (seconds > 0) await this.limiter(account, group).block(`${account}:${group}`, seconds);
+    if (seconds <= 0) return;
+    await limiter.block(key, seconds);
+    // block() counts in whole seconds; the API's reset is exact, so the block ends exactly then.
+    await this.redis.pexpireat(limiter.getKey(key), Math.round(untilMs));
   }
 
   /** Points left and ms until the window resets, for the dashboard. */

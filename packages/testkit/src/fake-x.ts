@@ -10,7 +10,15 @@ export type FakeTweet = {
   inReplyTo: string | null;
   deleted: boolean;
 };
-export type FakeXCall = { method: string; path: string; userId: string | null; at: number; body: unknown };
+export type FakeXCall = {
+  method: string;
+  path: string;
+  userId: string | null;
+  at: number;
+  body: unknown;
+  /** What the fake answered (status and headers); absent when it dropped or hung. */
+  answer?: { status: number; headers: Record<string, string> };
+};
 
 /** A scripted fault for the next matching request. */
 export type FakeXFault =
@@ -51,6 +59,10 @@ export class FakeX {
   readonly calls: FakeXCall[] = [];
   readonly tweets: FakeTweet[] = [];
   latencyMs: number;
+  /** Until this time (epoch ms) every POST answers 503: an outage, as opposed to a counted fault. */
+  outageUntil = 0;
+  /** Called when a request has taken effect, before it is answered: where a test can crash things. */
+  onAct: ((call: FakeXCall) => void | Promise<void>) | null = null;
   private readonly users: Record<string, FakeXUser>;
   private readonly rateLimit: FakeXOptions['rateLimit'];
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
@@ -160,7 +172,8 @@ export class FakeX {
     } catch {
       body = raw;
     }
-    this.calls.push({ method, path: url.pathname, userId: user?.id ?? null, at: Date.now(), body });
+    const call: FakeXCall = { method, path: url.pathname, userId: user?.id ?? null, at: Date.now(), body };
+    this.calls.push(call);
 
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.takeFault(method, url.pathname);
@@ -168,28 +181,29 @@ export class FakeX {
       req.socket.destroy();
       return;
     }
-    if (!user) return this.send(res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
-    const endpoint = `${method} ${url.pathname.replace(/\d+/g, ':id')}`;
-    const rate = this.rateHeaders(user.id, endpoint);
+    if (!user) return this.send(call, res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
+    const rate = this.rateHeaders(user.id, `${method} ${url.pathname.replace(/\d+/g, ':id')}`);
     if (fault?.kind === 'rate_limit') {
       const reset = Math.ceil(Date.now() / 1000) + fault.resetInSec;
-      return this.send(res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), {
-        ...rate.headers,
+      return this.send(call, res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), {
+        'x-rate-limit-limit': String(this.rateLimit?.limit ?? 200),
         'x-rate-limit-remaining': '0',
         'x-rate-limit-reset': String(reset),
       });
     }
-    if (fault?.kind === 'status') {
-      return this.send(
-        res,
-        fault.status,
-        fault.body ?? problem(fault.status, 'Service Unavailable', 'Service Unavailable'),
-      );
+    if (method === 'POST' && Date.now() < this.outageUntil) {
+      return this.send(call, res, 503, problem(503, 'Service Unavailable', 'Service Unavailable'));
     }
-    if (rate.exceeded)
-      return this.send(res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), rate.headers);
+    if (fault?.kind === 'status') {
+      const fallback = problem(fault.status, 'Service Unavailable', 'Service Unavailable');
+      return this.send(call, res, fault.status, fault.body ?? fallback);
+    }
+    if (rate.exceeded) {
+      return this.send(call, res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), rate.headers);
+    }
 
     const answer = this.route(method, url, user, body);
+    if (answer.status < 300 && method !== 'GET') await this.onAct?.(call);
     if (fault?.kind === 'act_then_drop') {
       req.socket.destroy();
       return;
@@ -198,7 +212,7 @@ export class FakeX {
       this.hanging.add(res);
       return;
     }
-    this.send(res, answer.status, answer.body, rate.headers);
+    this.send(call, res, answer.status, answer.body, rate.headers);
   }
 
   private route(method: string, url: URL, user: FakeXUser, body: unknown): { status: number; body: unknown } {
@@ -281,12 +295,14 @@ export class FakeX {
   }
 
   private send(
+    call: FakeXCall,
     res: ServerResponse,
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
   ): void {
     const json = JSON.stringify(body);
+    call.answer = { status, headers };
     res.writeHead(status, {
       'content-type': status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(json),
