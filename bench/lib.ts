@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { channelKeys, EXECUTORS_GROUP } from '../packages/contracts/src/keys.ts';
 import { type RedisServer, startRedisServer } from '../packages/testkit/src/redis-server.ts';
-import { Redis } from './deps.ts';
 
 export { sleep };
 export const CHANNEL = 'x' as const;
@@ -56,18 +56,35 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-/** A private redis-server for one scenario, stopped by `release` or at the end of the run. */
-export async function privateRedis(): Promise<{ server: RedisServer; release: () => Promise<void> }> {
-  const server = await startRedisServer();
-  const release = onCleanup(`redis-server :${server.port}`, () => server.stop());
-  return { server, release };
-}
+export type PrivateRedis = {
+  server: RedisServer;
+  /** A client of this server, disconnected by `release`. */
+  client(): Redis;
+  /** Flushes the data and disconnects the bench's clients; the server itself stops at the end of the run. */
+  release(): Promise<void>;
+};
 
-/** A client registered for cleanup. */
-export function client(url: string): Redis {
-  const r = new Redis(url, { maxRetriesPerRequest: null });
-  onCleanup('redis client', () => r.disconnect());
-  return r;
+/** A private redis-server for one scenario; flushed when released, stopped at the end of the run. */
+export async function privateRedis(): Promise<PrivateRedis> {
+  const server = await startRedisServer();
+  const clients: Redis[] = [];
+  onCleanup(`redis-server :${server.port}`, () => server.stop());
+  const disconnect = onCleanup(`clients of redis-server :${server.port}`, () => {
+    for (const c of clients) c.disconnect();
+  });
+  return {
+    server,
+    client: () => {
+      const r = new Redis(server.url, { maxRetriesPerRequest: null });
+      clients.push(r);
+      return r;
+    },
+    release: async () => {
+      const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      await admin.flushall().finally(() => admin.disconnect());
+      await disconnect();
+    },
+  };
 }
 
 export function nowNs(): bigint {

@@ -5,7 +5,6 @@ import type { ExecutorOptionsInput } from '../../packages/runtime/src/options.ts
 import {
   CHANNEL,
   check,
-  client,
   keys,
   msSince,
   nowNs,
@@ -49,8 +48,8 @@ export type ThroughputResult = { n: number; ms: number; perSec: number };
 
 /** Full pipeline, zero-latency adapter: pre-filled backlog, timed from start() until every entry is settled. */
 export async function pipelineThroughput(n: number, concurrency: number): Promise<ThroughputResult> {
-  const { server, release } = await privateRedis();
-  const redis = client(server.url);
+  const { server, client, release } = await privateRedis();
+  const redis = client();
   await prefillIntents(redis, n, 'tp');
   const adapter = new NullAdapter();
   const { executor, stop } = startExecutor(adapter, server.url, { concurrency, batchSize: 200 });
@@ -61,7 +60,6 @@ export async function pipelineThroughput(n: number, concurrency: number): Promis
   await stop();
   await verifyStreams(redis, n, 'pipeline throughput');
   check(adapter.performed === n, `pipeline throughput: performed ${adapter.performed} == ${n}`);
-  redis.disconnect();
   await release();
   return { n, ms, perSec: (n / ms) * 1000 };
 }
@@ -77,9 +75,9 @@ export async function pipelineLatency(
   warmupMs: number,
   sampledMs: number,
 ): Promise<LatencyResult> {
-  const { server, release } = await privateRedis();
-  const producer = client(server.url);
-  const reader = client(server.url);
+  const { server, client, release } = await privateRedis();
+  const producer = client();
+  const reader = client();
   const adapter = new NullAdapter();
   const { executor, stop } = startExecutor(adapter, server.url, { concurrency: 64 });
   await executor.start();

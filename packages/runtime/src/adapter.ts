@@ -25,6 +25,11 @@ export type ReconcileResult =
 export interface ChannelAdapter {
   readonly channel: Channel;
   hasAccount(account: string): boolean;
+  /**
+   * The channel's own policy, checked before begin: e.g. the sender is one the account may
+   * use, or the endpoint is configured. A refusal becomes a `rejected` receipt, never a call.
+   */
+  refuse?(intent: Intent): { code: string; message: string } | null;
   /** The rate-limit group of an action, where the API meters actions apart (e.g. `post`, `delete`). */
   rateLimitGroup(action: Action): string;
   perform(intent: Intent, ctx: EffectContext): Promise<EffectResult>;

@@ -28,11 +28,14 @@ export class Later {
   private readonly queue: Queue;
   private worker: Worker | undefined;
   private readonly connection: Redis;
+  /** BullMQ does not close a connection it is given, so the worker's own is closed here. */
+  private workerConnection: Redis | undefined;
   private readonly keys: ChannelKeys;
   private readonly log: Logger;
 
   constructor(redisUrl: string, keys: ChannelKeys, log: Logger) {
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', (err) => log.warn({ err }, 'redis error (delayed re-appends)'));
     this.keys = keys;
     this.log = log;
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix: keys.bullPrefix });
@@ -55,13 +58,15 @@ export class Later {
 
   /** Runs the re-appends that come due. Any replica may run them; a duplicate append is harmless. */
   startWorker(): void {
+    this.workerConnection = this.connection.duplicate();
+    this.workerConnection.on('error', (err) => this.log.warn({ err }, 'redis error (delayed re-appends)'));
     this.worker = new Worker(
       QUEUE,
       async (job) => {
         const fields = (job.data as { fields: string[] }).fields;
         return this.connection.xadd(this.keys.intents, '*', ...fields);
       },
-      { connection: this.connection.duplicate(), prefix: this.keys.bullPrefix, concurrency: 16 },
+      { connection: this.workerConnection, prefix: this.keys.bullPrefix, concurrency: 16 },
     );
     this.worker.on('failed', (job, err) =>
       this.log.error({ err, jobId: job?.id }, 'delayed re-append failed'),
@@ -76,6 +81,7 @@ export class Later {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    this.workerConnection?.disconnect();
     this.connection.disconnect();
   }
 }

@@ -25,6 +25,7 @@ export function checkPolicy(
   ctx: {
     channel: Channel;
     hasAccount: (account: string) => boolean;
+    refuse?: (intent: Intent) => { code: string; message: string } | null;
     accounts: ExecutorOptions['accounts'];
     approvalKeys: ReadonlyMap<string, KeyObject>;
     now: Date;
@@ -38,6 +39,8 @@ export function checkPolicy(
       `account: ${intent.account} has no ${ctx.channel} credentials on this executor`,
     );
   }
+  const refusal = ctx.refuse?.(intent);
+  if (refusal) return reject(refusal.code, refusal.message);
   if (intent.expiresAt && Date.parse(intent.expiresAt) <= ctx.now.getTime()) {
     return reject('expired', `expiresAt: the intent expired at ${intent.expiresAt}`);
   }

@@ -76,6 +76,7 @@ export class IntentProcessor {
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,
       hasAccount: (a) => adapter.hasAccount(a),
+      refuse: adapter.refuse ? (i) => adapter.refuse?.(i) ?? null : undefined,
       accounts: options.accounts,
       approvalKeys: this.d.approvalKeys,
       now: new Date(),

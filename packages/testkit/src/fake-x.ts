@@ -29,7 +29,9 @@ export type FakeXFault =
   /** Carry the request out and never answer (the client times out, or is killed meanwhile). */
   | { kind: 'act_then_hang' }
   /** Destroy the socket before doing anything. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Hold the request without acting; if the client goes away, it never acts. */
+  | { kind: 'hold' };
 
 type FaultRule = { method: string; path: RegExp; fault: FakeXFault; remaining: number };
 
@@ -181,6 +183,7 @@ export class FakeX {
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hold') return;
     if (!user) return this.send(call, res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
     const rate = this.rateHeaders(user.id, `${method} ${url.pathname.replace(/\d+/g, ':id')}`);
     if (fault?.kind === 'rate_limit') {

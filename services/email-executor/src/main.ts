@@ -1,3 +1,9 @@
-// Placeholder entry so that `pnpm --filter ./services/email-executor start` exists from the start; issue 4 builds it.
-console.error('email-executor is not built yet (issue 4); nothing was started.');
-process.exitCode = 1;
+import { runChannelExecutor } from '@agent-ops/runtime/run-executor';
+import { EmailAdapter } from './email-adapter.ts';
+import { EmailSecretsSchema, emailAccounts } from './email-secrets.ts';
+
+await runChannelExecutor({
+  channel: 'email',
+  secrets: EmailSecretsSchema,
+  adapter: (secrets) => new EmailAdapter(emailAccounts(secrets)),
+});

@@ -1,3 +1,9 @@
-// Placeholder entry so that `pnpm --filter ./services/webhook-executor start` exists from the start; issue 4 builds it.
-console.error('webhook-executor is not built yet (issue 4); nothing was started.');
-process.exitCode = 1;
+import { runChannelExecutor } from '@agent-ops/runtime/run-executor';
+import { WebhookAdapter } from './webhook-adapter.ts';
+import { endpointsByAccount, WebhookSecretsSchema } from './webhook-secrets.ts';
+
+await runChannelExecutor({
+  channel: 'webhook',
+  secrets: WebhookSecretsSchema,
+  adapter: (secrets) => new WebhookAdapter(endpointsByAccount(secrets)),
+});

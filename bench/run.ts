@@ -1,0 +1,183 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, release as osRelease, platform } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { cleanupAll, median, msSince, nowNs, privateRedis } from './lib.ts';
+import { fmtMs, fmtRate, fmtRatio, type Machine, markdown, type Row } from './report.ts';
+import { bullmqLatency, bullmqThroughput } from './scenarios/bullmq.ts';
+import { pipelineLatency, pipelineThroughput, type ThroughputResult } from './scenarios/pipeline.ts';
+import { rawThroughput } from './scenarios/raw.ts';
+import { takeover } from './scenarios/takeover.ts';
+import { xAdapterThroughput } from './scenarios/x-adapter.ts';
+
+/** Sizes: bounded so the whole run stays around two minutes on 2 cores. */
+const N = Number(process.env.BENCH_N ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** An unreported first round, so that no contender runs with cold code (JIT) in round 1. */
+const WARMUP_N = 2000;
+const PIPELINE_CONCURRENCY = 200;
+const LATENCY = { rate: 1000, warmupMs: 1000, sampledMs: 5000 };
+const X = { n: 2000, concurrency: 64, latencyMs: 100 };
+const LEASE_TTL_MS = 2000;
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function machine(): Promise<Machine> {
+  const { server, release } = await privateRedis();
+  const r = new Redis(server.url);
+  const info = await r.info('server');
+  r.disconnect();
+  await release();
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    os: `${platform()} ${osRelease()} ${arch()}`,
+  };
+}
+
+async function timed<T>(what: string, run: () => Promise<T>): Promise<T> {
+  const t0 = nowNs();
+  const result = await run();
+  log(`${what}: ${JSON.stringify(result)} (${(msSince(t0) / 1000).toFixed(1)} s)`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const started = nowNs();
+  const m = await machine();
+  log(`machine: ${JSON.stringify(m)}`);
+
+  // 1. Throughput, interleaved rounds; the median of each.
+  const tp: Record<'pipeline' | 'raw' | 'bullmq50' | 'bullmq200', ThroughputResult[]> = {
+    pipeline: [],
+    raw: [],
+    bullmq50: [],
+    bullmq200: [],
+  };
+  await timed('warm-up (not reported)', async () => ({
+    pipeline: (await pipelineThroughput(WARMUP_N, PIPELINE_CONCURRENCY)).perSec,
+    raw: (await rawThroughput(WARMUP_N)).perSec,
+    bullmq: (await bullmqThroughput(WARMUP_N, 50)).perSec,
+  }));
+  for (let round = 1; round <= ROUNDS; round++) {
+    tp.pipeline.push(
+      await timed(`round ${round} pipeline`, () => pipelineThroughput(N, PIPELINE_CONCURRENCY)),
+    );
+    tp.raw.push(await timed(`round ${round} raw`, () => rawThroughput(N)));
+    tp.bullmq50.push(await timed(`round ${round} bullmq c50`, () => bullmqThroughput(N, 50)));
+    tp.bullmq200.push(await timed(`round ${round} bullmq c200`, () => bullmqThroughput(N, 200)));
+  }
+  const med = (k: keyof typeof tp) => median(tp[k].map((r) => r.perSec));
+  const pipeline = med('pipeline');
+  const raw = med('raw');
+  const b50 = med('bullmq50');
+  const b200 = med('bullmq200');
+  const bullBest = Math.max(b50, b200);
+
+  // 2. Latency at 1,000/s open loop.
+  const lat = await timed('pipeline latency', () =>
+    pipelineLatency(LATENCY.rate, LATENCY.warmupMs, LATENCY.sampledMs),
+  );
+  const blat = await timed('bullmq latency', () =>
+    bullmqLatency(LATENCY.rate, LATENCY.warmupMs, LATENCY.sampledMs, 50),
+  );
+
+  // 3. The real x adapter against the fake X.
+  const x = await timed('x adapter', () => xAdapterThroughput(X.n, X.concurrency, X.latencyMs));
+
+  // 4. SIGKILL to takeover with real processes.
+  const tk = await timed('takeover', () => takeover(LEASE_TTL_MS));
+
+  const totalSec = msSince(started) / 1000;
+  const rows: Row[] = [
+    {
+      what: `pipeline throughput, null adapter, ${N / 1000}k backlog, concurrency ${PIPELINE_CONCURRENCY} (median of ${ROUNDS})`,
+      figure: fmtRate(pipeline),
+      baseline: `raw 2 scripts/msg: ${fmtRate(raw)}`,
+      ratio: fmtRatio(pipeline / raw),
+    },
+    {
+      what: 'pipeline throughput vs BullMQ no-op (best of concurrency 50 / 200)',
+      figure: fmtRate(pipeline),
+      baseline: `BullMQ c50 ${fmtRate(b50)} / c200 ${fmtRate(b200)}`,
+      ratio: fmtRatio(pipeline / bullBest),
+    },
+    {
+      what: `latency p50, XADD to receipt, ${LATENCY.rate}/s open loop (${lat.samples} samples)`,
+      figure: fmtMs(lat.p50),
+      baseline: `BullMQ c50 add to completed: ${fmtMs(blat.p50)}`,
+      ratio: fmtRatio(lat.p50 / blat.p50),
+    },
+    {
+      what: 'latency p99, same run',
+      figure: fmtMs(lat.p99),
+      baseline: `BullMQ c50: ${fmtMs(blat.p99)}`,
+      ratio: fmtRatio(lat.p99 / blat.p99),
+    },
+    {
+      what: `x adapter + fake X (${X.latencyMs} ms), concurrency ${X.concurrency}, ${X.n} posts`,
+      figure: fmtRate(x.perSec),
+      baseline: `ideal ${fmtRate(x.ideal)}`,
+      ratio: fmtRatio(x.perSec / x.ideal),
+    },
+    {
+      what: `SIGKILL to receipt by a second x-executor (lease TTL ${tk.leaseTtlMs} ms)`,
+      figure: fmtMs(tk.ms),
+      baseline: `target TTL + 1 s = ${fmtMs(tk.targetMs)}`,
+      ratio: fmtRatio(tk.ms / tk.targetMs),
+    },
+  ];
+  const notes = [
+    'Ratios: figure / baseline; above 1x is better for throughput, below 1x is better for latency and takeover time.',
+    `Throughput rounds (/s): pipeline ${tp.pipeline.map((r) => Math.round(r.perSec)).join(', ')}; raw ${tp.raw.map((r) => Math.round(r.perSec)).join(', ')}; BullMQ c50 ${tp.bullmq50.map((r) => Math.round(r.perSec)).join(', ')}; c200 ${tp.bullmq200.map((r) => Math.round(r.perSec)).join(', ')}.`,
+    `Latency max: pipeline ${fmtMs(lat.max)}, BullMQ ${fmtMs(blat.max)}. Producer, executor/worker and receipt reader share one Node process.`,
+    `Takeover includes the second process's startup: ${fmtMs(tk.secondStartupMs)} from the kill to its "executor running".`,
+    `Every count verified (receipts == N, nothing pending, no deadletters). Whole run: ${totalSec.toFixed(1)} s.`,
+  ];
+  const table = markdown(m, rows, notes);
+  process.stdout.write(`${table}\n`);
+
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}latest.json`,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: m,
+        config: { N, ROUNDS, WARMUP_N, PIPELINE_CONCURRENCY, LATENCY, X, LEASE_TTL_MS },
+        throughput: { ...tp, median: { pipeline, raw, bullmq50: b50, bullmq200: b200 } },
+        ratios: { pipelineOverRaw: pipeline / raw, pipelineOverBullmqBest: pipeline / bullBest },
+        latency: { pipeline: lat, bullmq: blat },
+        xAdapter: x,
+        takeover: tk,
+        totalSec,
+        table,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+let exitCode = 0;
+const onSignal = () => {
+  void cleanupAll().finally(() => process.exit(130));
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+try {
+  await main();
+} catch (err) {
+  exitCode = 1;
+  process.stderr.write(`[bench] FAILED: ${(err as Error).stack ?? String(err)}\n`);
+} finally {
+  const errors = await cleanupAll();
+  for (const e of errors) process.stderr.write(`[bench] cleanup: ${e}\n`);
+  if (errors.length > 0) exitCode = 1;
+}
+process.exit(exitCode);

@@ -1,0 +1,531 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type FakeEventDateTime = { date?: string; dateTime?: string; timeZone?: string };
+export type FakeAttendee = {
+  email: string;
+  displayName?: string;
+  optional?: boolean;
+  responseStatus?: string;
+  [key: string]: unknown;
+};
+export type FakeCalendarEvent = {
+  id: string;
+  calendarId: string;
+  /** Google keeps a deleted event, with status 'cancelled'. */
+  status: 'confirmed' | 'cancelled';
+  htmlLink: string;
+  summary?: string;
+  description?: string;
+  location?: string;
+  start?: FakeEventDateTime;
+  end?: FakeEventDateTime;
+  attendees?: FakeAttendee[];
+  extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> };
+  /** The account (email) whose token created it. */
+  creator: string;
+  created: string;
+  updated: string;
+  sequence: number;
+  etag: string;
+};
+export type FakeCalendarCall = {
+  method: string;
+  path: string;
+  /** The account the bearer token belongs to; null for /token and unauthenticated calls. */
+  account: string | null;
+  calendarId: string | null;
+  eventId: string | null;
+  query: Record<string, string>;
+  at: number;
+  body: unknown;
+  /** What the fake answered (status and headers); absent when it dropped or hung. */
+  answer?: { status: number; headers: Record<string, string> };
+};
+
+/** A scripted fault for the next matching request. */
+export type FakeCalendarFault =
+  | { kind: 'status'; status: number; body?: unknown }
+  /** Google's rate limit: 403 rateLimitExceeded (the default), 403 userRateLimitExceeded, or 429. */
+  | {
+      kind: 'rate_limit';
+      status?: 403 | 429;
+      reason?: 'rateLimitExceeded' | 'userRateLimitExceeded';
+      retryAfterSec?: number;
+    }
+  /** Carry the request out, then destroy the socket without answering: the "unknown" case. */
+  | { kind: 'act_then_drop' }
+  /** Carry the request out and never answer (the client times out, or is killed meanwhile). */
+  | { kind: 'act_then_hang' }
+  /** Destroy the socket before doing anything. */
+  | { kind: 'drop' };
+
+type FaultRule = { method: string; path: RegExp; fault: FakeCalendarFault; remaining: number };
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+
+export type FakeCalendarOptions = {
+  /** Refresh token -> the account (email) it acts as. */
+  refreshTokens: Record<string, string>;
+  /** When set, POST /token also checks client_id and client_secret. */
+  client?: { id: string; secret: string };
+  /** Lifetime of issued access tokens, seconds (Google: 3599). */
+  accessTokenTtlSec?: number;
+  /** Answer delay for every request, ms. */
+  latencyMs?: number;
+  /**
+   * What GET answers for a deleted event. Google answers 200 with the event, status 'cancelled'
+   * ('cancelled', the default); 'gone' answers 410 deleted instead.
+   */
+  deletedGet?: 'cancelled' | 'gone';
+};
+
+const EVENTS_PATH = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/;
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+/** Google's rule for client-chosen event ids: base32hex characters, 5 to 1024 of them. */
+const EVENT_ID = /^[a-v0-9]{5,1024}$/;
+
+type ErrorItem = {
+  domain: string;
+  reason: string;
+  message: string;
+  location?: string;
+  locationType?: string;
+};
+
+/** Google's JSON error body: {"error":{"code","message","errors":[{domain,reason,message}]}}. */
+export function googleError(
+  code: number,
+  message: string,
+  item: Partial<ErrorItem> = {},
+  status?: string,
+): { error: Record<string, unknown> } {
+  const error: Record<string, unknown> = {
+    code,
+    message,
+    errors: [{ domain: 'global', reason: 'backendError', message, ...item }],
+  };
+  if (status) error.status = status;
+  return { error };
+}
+
+export const calendarErrors = {
+  notFound: () => googleError(404, 'Not Found', { reason: 'notFound' }),
+  deleted: () => googleError(410, 'Resource has been deleted', { reason: 'deleted' }),
+  duplicate: () => googleError(409, 'The requested identifier already exists.', { reason: 'duplicate' }),
+  invalidId: () => googleError(400, 'Invalid resource id value.', { reason: 'invalid' }),
+  rateLimit: (code: 403 | 429, reason: 'rateLimitExceeded' | 'userRateLimitExceeded') => {
+    const message = reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : 'User Rate Limit Exceeded';
+    return googleError(code, message, { domain: 'usageLimits', reason });
+  },
+  unavailable: (code = 503) =>
+    code === 503
+      ? googleError(503, 'The service is currently unavailable.', { reason: 'backendError' })
+      : googleError(code, 'Backend Error', { reason: 'backendError' }),
+  loginRequired: () =>
+    googleError(
+      401,
+      'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+      { reason: 'required', message: 'Login Required.', location: 'Authorization', locationType: 'header' },
+      'UNAUTHENTICATED',
+    ),
+  invalidCredentials: () =>
+    googleError(
+      401,
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+      {
+        reason: 'authError',
+        message: 'Invalid Credentials',
+        location: 'Authorization',
+        locationType: 'header',
+      },
+      'UNAUTHENTICATED',
+    ),
+};
+
+const SCOPE = 'https://www.googleapis.com/auth/calendar.events';
+
+/**
+ * A fake of the Google Calendar v3 events endpoints and the OAuth 2.0 token endpoint, for the
+ * real googleapis client: POST /token (refresh_token grant), and under
+ * /calendar/v3/calendars/:calendarId/events insert (POST, honours a client-chosen id), get, patch
+ * and delete. It records every call, answers with Google's status codes and error bodies, and can
+ * be told to be slow, fail, rate limit, or act and then drop the connection.
+ *
+ * Point the client at it with `rootUrl: fake.rootUrl` and
+ * `endpoints: { oauth2TokenUrl: fake.tokenUrl }`.
+ */
+export class FakeCalendar {
+  readonly calls: FakeCalendarCall[] = [];
+  readonly events: FakeCalendarEvent[] = [];
+  latencyMs: number;
+  /** Until this time (epoch ms) every write answers 503: an outage, as opposed to a counted fault. */
+  outageUntil = 0;
+  /** Called when a write has taken effect, before it is answered: where a test can crash things. */
+  onAct: ((call: FakeCalendarCall) => void | Promise<void>) | null = null;
+  url = '';
+  private readonly refreshTokens: Record<string, string>;
+  private readonly client: FakeCalendarOptions['client'];
+  private readonly accessTokenTtlSec: number;
+  private readonly deletedGet: 'cancelled' | 'gone';
+  private readonly accessTokens = new Map<string, { account: string; expiresAt: number }>();
+  private rules: FaultRule[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly hanging = new Set<ServerResponse>();
+
+  constructor(options: FakeCalendarOptions) {
+    this.refreshTokens = options.refreshTokens;
+    this.client = options.client;
+    this.accessTokenTtlSec = options.accessTokenTtlSec ?? 3599;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.deletedGet = options.deletedGet ?? 'cancelled';
+  }
+
+  /** For `google.calendar({ rootUrl })`: ends with '/'. */
+  get rootUrl(): string {
+    return `${this.url}/`;
+  }
+
+  /** For `new google.auth.OAuth2({ endpoints: { oauth2TokenUrl } })`. */
+  get tokenUrl(): string {
+    return `${this.url}/token`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * The next `times` requests matching method and path get `fault`. Defaults: POST (insert) on any
+   * calendar's events. `method: '*'` matches every method; `path: /^\/token$/` targets the token endpoint.
+   */
+  inject(fault: FakeCalendarFault, match: { method?: string; path?: RegExp; times?: number } = {}): void {
+    this.rules.push({
+      method: match.method ?? 'POST',
+      path: match.path ?? /^\/calendar\/v3\/calendars\/[^/]+\/events$/,
+      fault,
+      remaining: match.times ?? 1,
+    });
+  }
+
+  clearFaults(): void {
+    this.rules = [];
+  }
+
+  /** Invalidate every access token issued so far (they then answer 401 authError). */
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
+  /** Live (not cancelled) events by summary: what a person would see in the calendar. */
+  eventsWithSummary(summary: string): FakeCalendarEvent[] {
+    return this.events.filter((e) => e.summary === summary && e.status !== 'cancelled');
+  }
+
+  event(calendarId: string, eventId: string): FakeCalendarEvent | undefined {
+    return this.events.find((e) => e.calendarId === calendarId && e.id === eventId);
+  }
+
+  /** Insert, patch, update and delete calls on events (token calls excluded). */
+  writeCalls(): FakeCalendarCall[] {
+    return this.calls.filter((c) => WRITE_METHODS.has(c.method) && c.calendarId !== null);
+  }
+
+  private takeFault(method: string, path: string): FakeCalendarFault | null {
+    const rule = this.rules.find(
+      (r) => (r.method === '*' || r.method === method) && r.path.test(path) && r.remaining > 0,
+    );
+    if (!rule) return null;
+    rule.remaining -= 1;
+    if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
+    return rule.fault;
+  }
+
+  /** null: no credential; undefined: a credential that is not (or no longer) valid. */
+  private accountOf(req: IncomingMessage): string | null | undefined {
+    const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return null;
+    const t = this.accessTokens.get(token);
+    if (!t || t.expiresAt <= Date.now()) return undefined;
+    return t.account;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const isToken = url.pathname === '/token';
+    const body = isToken ? Object.fromEntries(new URLSearchParams(raw)) : parseJson(raw);
+    const route = EVENTS_PATH.exec(url.pathname);
+    const account = isToken ? null : this.accountOf(req);
+    const call: FakeCalendarCall = {
+      method,
+      path: url.pathname,
+      account: account ?? null,
+      calendarId: route?.[1] ? decodeURIComponent(route[1]) : null,
+      eventId: route?.[2] ? decodeURIComponent(route[2]) : null,
+      query: Object.fromEntries(url.searchParams),
+      at: Date.now(),
+      body,
+    };
+    this.calls.push(call);
+
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const fault = this.takeFault(method, url.pathname);
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    const early = this.before(method, isToken, account, fault);
+    if (early) return this.send(call, res, early);
+
+    const answer = isToken ? this.token(body as Record<string, string>) : this.route(method, call, body);
+    if (answer.status < 300 && WRITE_METHODS.has(method) && !isToken) await this.onAct?.(call);
+    if (fault?.kind === 'act_then_drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'act_then_hang') {
+      this.hanging.add(res);
+      return;
+    }
+    this.send(call, res, answer);
+  }
+
+  /** The answers that come before the request takes effect: auth, rate limit, outage, faults. */
+  private before(
+    method: string,
+    isToken: boolean,
+    account: string | null | undefined,
+    fault: FakeCalendarFault | null,
+  ): Answer | null {
+    const bearer = { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' };
+    if (!isToken && account === null) {
+      return { status: 401, body: calendarErrors.loginRequired(), headers: bearer };
+    }
+    if (!isToken && account === undefined) {
+      return { status: 401, body: calendarErrors.invalidCredentials(), headers: bearer };
+    }
+    if (fault?.kind === 'rate_limit') {
+      const status = fault.status ?? 403;
+      const headers: Record<string, string> = fault.retryAfterSec
+        ? { 'retry-after': String(fault.retryAfterSec) }
+        : {};
+      return {
+        status,
+        body: calendarErrors.rateLimit(status, fault.reason ?? 'rateLimitExceeded'),
+        headers,
+      };
+    }
+    if (!isToken && WRITE_METHODS.has(method) && Date.now() < this.outageUntil) {
+      return { status: 503, body: calendarErrors.unavailable(503) };
+    }
+    if (fault?.kind === 'status') {
+      const fallback =
+        fault.status >= 500
+          ? calendarErrors.unavailable(fault.status)
+          : googleError(fault.status, STATUS_CODES[fault.status] ?? 'Error', { reason: 'error' });
+      return { status: fault.status, body: fault.body ?? fallback };
+    }
+    return null;
+  }
+
+  private token(form: Record<string, string>): Answer {
+    if (form.grant_type !== 'refresh_token') {
+      return {
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' },
+      };
+    }
+    if (this.client && (form.client_id !== this.client.id || form.client_secret !== this.client.secret)) {
+      return { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } };
+    }
+    const account = form.refresh_token ? this.refreshTokens[form.refresh_token] : undefined;
+    if (!account) return { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } };
+    const accessToken = `ya29.fake-${randomBytes(12).toString('hex')}`;
+    this.accessTokens.set(accessToken, { account, expiresAt: Date.now() + this.accessTokenTtlSec * 1000 });
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        expires_in: this.accessTokenTtlSec,
+        token_type: 'Bearer',
+        scope: SCOPE,
+      },
+    };
+  }
+
+  private route(method: string, call: FakeCalendarCall, body: unknown): Answer {
+    const calendarId = call.calendarId;
+    if (calendarId === null) return { status: 404, body: calendarErrors.notFound() };
+    const eventId = call.eventId;
+    if (eventId === null) {
+      if (method === 'POST') return this.insert(calendarId, call.account ?? '', body);
+      return { status: 404, body: calendarErrors.notFound() };
+    }
+    const event = this.event(calendarId, eventId);
+    if (!event) return { status: 404, body: calendarErrors.notFound() };
+    if (method === 'GET') {
+      if (event.status === 'cancelled' && this.deletedGet === 'gone') {
+        return { status: 410, body: calendarErrors.deleted() };
+      }
+      return { status: 200, body: toJson(event) };
+    }
+    if (method === 'PATCH') {
+      applyFields(event, body);
+      touch(event);
+      return { status: 200, body: toJson(event) };
+    }
+    if (method === 'DELETE') {
+      if (event.status === 'cancelled') return { status: 410, body: calendarErrors.deleted() };
+      event.status = 'cancelled';
+      touch(event);
+      return { status: 204, body: null };
+    }
+    return { status: 404, body: calendarErrors.notFound() };
+  }
+
+  private insert(calendarId: string, account: string, body: unknown): Answer {
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    let id: string;
+    if (b.id === undefined) {
+      id = randomId();
+    } else if (typeof b.id === 'string' && EVENT_ID.test(b.id)) {
+      id = b.id;
+    } else {
+      return { status: 400, body: calendarErrors.invalidId() };
+    }
+    if (!isDateTime(b.start))
+      return { status: 400, body: googleError(400, 'Missing start time.', { reason: 'required' }) };
+    if (!isDateTime(b.end))
+      return { status: 400, body: googleError(400, 'Missing end time.', { reason: 'required' }) };
+    // Google keeps deleted events: their ids stay taken.
+    if (this.event(calendarId, id)) return { status: 409, body: calendarErrors.duplicate() };
+    const now = new Date().toISOString();
+    const event: FakeCalendarEvent = {
+      id,
+      calendarId,
+      status: 'confirmed',
+      htmlLink: `https://www.google.com/calendar/event?eid=${Buffer.from(`${id} ${calendarId}`).toString('base64url')}`,
+      creator: account,
+      created: now,
+      updated: now,
+      sequence: 0,
+      etag: etag(),
+    };
+    applyFields(event, b);
+    this.events.push(event);
+    return { status: 200, body: toJson(event) };
+  }
+
+  private send(call: FakeCalendarCall, res: ServerResponse, answer: Answer): void {
+    const headers = answer.headers ?? {};
+    call.answer = { status: answer.status, headers };
+    if (answer.status === 204) {
+      res.writeHead(204, headers);
+      res.end();
+      return;
+    }
+    const json = JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=UTF-8',
+      'content-length': Buffer.byteLength(json),
+      ...headers,
+    });
+    res.end(json);
+  }
+}
+
+function parseJson(raw: string): unknown {
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function isDateTime(v: unknown): v is FakeEventDateTime {
+  if (!v || typeof v !== 'object') return false;
+  const d = v as FakeEventDateTime;
+  return typeof d.dateTime === 'string' || typeof d.date === 'string';
+}
+
+function randomId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  return Array.from(randomBytes(26), (b) => alphabet[b % 32]).join('');
+}
+
+function etag(): string {
+  return `"${Date.now()}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}"`;
+}
+
+function touch(event: FakeCalendarEvent): void {
+  event.updated = new Date().toISOString();
+  event.etag = etag();
+}
+
+/** Copy the writable fields a request body carries (patch semantics: absent fields stay). */
+function applyFields(event: FakeCalendarEvent, body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  const b = body as Record<string, unknown>;
+  if (typeof b.summary === 'string') event.summary = b.summary;
+  if (typeof b.description === 'string') event.description = b.description;
+  if (typeof b.location === 'string') event.location = b.location;
+  if (isDateTime(b.start)) event.start = b.start;
+  if (isDateTime(b.end)) event.end = b.end;
+  if (Array.isArray(b.attendees)) event.attendees = b.attendees as FakeAttendee[];
+  if (b.extendedProperties && typeof b.extendedProperties === 'object') {
+    event.extendedProperties = b.extendedProperties as FakeCalendarEvent['extendedProperties'];
+  }
+  if (b.status === 'confirmed' || b.status === 'cancelled') event.status = b.status;
+}
+
+/** The event as Google's JSON representation. */
+function toJson(e: FakeCalendarEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    kind: 'calendar#event',
+    etag: e.etag,
+    id: e.id,
+    status: e.status,
+    htmlLink: e.htmlLink,
+    created: e.created,
+    updated: e.updated,
+  };
+  if (e.summary !== undefined) out.summary = e.summary;
+  if (e.description !== undefined) out.description = e.description;
+  if (e.location !== undefined) out.location = e.location;
+  out.creator = { email: e.creator };
+  out.organizer = { email: e.calendarId === 'primary' ? e.creator : e.calendarId, self: true };
+  if (e.start) out.start = e.start;
+  if (e.end) out.end = e.end;
+  out.iCalUID = `${e.id}@google.com`;
+  out.sequence = e.sequence;
+  if (e.attendees) out.attendees = e.attendees;
+  if (e.extendedProperties) out.extendedProperties = e.extendedProperties;
+  out.reminders = { useDefault: true };
+  out.eventType = 'default';
+  return out;
+}
