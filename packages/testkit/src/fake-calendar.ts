@@ -65,7 +65,9 @@ export type FakeCalendarFault =
   /** Carry the request out and never answer (the client times out, or is killed meanwhile). */
   | { kind: 'act_then_hang' }
   /** Destroy the socket before doing anything. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Hold the request without acting; if the client goes away, it never acts. */
+  | { kind: 'hold' };
 
 type FaultRule = { method: string; path: RegExp; fault: FakeCalendarFault; remaining: number };
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
@@ -298,6 +300,7 @@ export class FakeCalendar {
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hold') return;
     const early = this.before(method, isToken, account, fault);
     if (early) return this.send(call, res, early);
 

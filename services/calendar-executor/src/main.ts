@@ -1,3 +1,14 @@
-// Placeholder entry so that `pnpm --filter ./services/calendar-executor start` exists from the start; issue 4 builds it.
-console.error('calendar-executor is not built yet (issue 4); nothing was started.');
-process.exitCode = 1;
+import { runChannelExecutor } from '@agent-ops/runtime/run-executor';
+import { CalendarAdapter } from './calendar-adapter.ts';
+import { CalendarSecretsSchema, calendarAccounts } from './calendar-secrets.ts';
+
+await runChannelExecutor({
+  channel: 'calendar',
+  secrets: CalendarSecretsSchema,
+  adapter: (secrets) =>
+    new CalendarAdapter({
+      accounts: calendarAccounts(secrets),
+      rootUrl: process.env.GOOGLE_API_ROOT_URL,
+      tokenUrl: process.env.GOOGLE_OAUTH_TOKEN_URL,
+    }),
+});

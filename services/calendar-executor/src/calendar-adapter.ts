@@ -1,0 +1,147 @@
+import type { Action } from '@agent-ops/contracts/channels';
+import { NonRetryableError } from '@agent-ops/contracts/errors';
+import type { Intent } from '@agent-ops/contracts/intent';
+import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
+import { type calendar_v3, google } from 'googleapis';
+import type { CalendarAccount } from './calendar-secrets.ts';
+import { eventIdFor } from './event-id.ts';
+import { classifyGoogleError, googleStatus } from './google-errors.ts';
+
+export type CalendarAdapterOptions = {
+  accounts: Map<string, CalendarAccount>;
+  /** GOOGLE_API_ROOT_URL: the Calendar API's root (a fake in tests); must be set per client. */
+  rootUrl?: string;
+  /** GOOGLE_OAUTH_TOKEN_URL: where refresh tokens are exchanged. */
+  tokenUrl?: string;
+};
+
+type CalendarIntent = Extract<Intent, { action: 'calendar.create' | 'calendar.update' | 'calendar.delete' }>;
+
+function eventBody(
+  p: Partial<Extract<CalendarIntent, { action: 'calendar.create' }>['payload']>,
+): calendar_v3.Schema$Event {
+  const body: calendar_v3.Schema$Event = {};
+  if (p.summary !== undefined) body.summary = p.summary;
+  if (p.description !== undefined) body.description = p.description;
+  if (p.location !== undefined) body.location = p.location;
+  if (p.start !== undefined) body.start = p.start;
+  if (p.end !== undefined) body.end = p.end;
+  if (p.attendees !== undefined) body.attendees = p.attendees;
+  return body;
+}
+
+/**
+ * Google Calendar v3 through googleapis. Every retry the client libraries would do on
+ * their own is off (gaxios retries, token refresh retries, re-sends after a refresh), so
+ * the runtime alone decides when a write is repeated.
+ */
+export class CalendarAdapter implements ChannelAdapter {
+  readonly channel = 'calendar' as const;
+  private readonly clients = new Map<string, calendar_v3.Calendar>();
+  private readonly o: CalendarAdapterOptions;
+
+  constructor(options: CalendarAdapterOptions) {
+    this.o = options;
+  }
+
+  hasAccount(account: string): boolean {
+    return this.o.accounts.has(account);
+  }
+
+  rateLimitGroup(_action: Action): string {
+    return 'write';
+  }
+
+  secretValues(): readonly string[] {
+    return [...this.o.accounts.values()].flatMap((a) => [a.clientSecret, a.refreshToken]);
+  }
+
+  private client(account: string): calendar_v3.Calendar {
+    let client = this.clients.get(account);
+    if (client) return client;
+    const a = this.o.accounts.get(account);
+    if (!a) throw new NonRetryableError(`account ${account} has no calendar credentials`, 'unknown_account');
+    const auth = new google.auth.OAuth2({
+      clientId: a.clientId,
+      clientSecret: a.clientSecret,
+      ...(this.o.tokenUrl ? { endpoints: { oauth2TokenUrl: this.o.tokenUrl } } : {}),
+      transporterOptions: { retryConfig: { retry: 0 }, timeout: a.timeoutMs },
+    });
+    // Only the refresh token: with an access token and no expiry, the client re-sends after a 401/403.
+    auth.setCredentials({ refresh_token: a.refreshToken });
+    client = google.calendar({
+      version: 'v3',
+      auth,
+      retry: false,
+      timeout: a.timeoutMs,
+      ...(this.o.rootUrl ? { rootUrl: this.o.rootUrl } : {}),
+    });
+    this.clients.set(account, client);
+    return client;
+  }
+
+  async perform(intent: Intent): Promise<EffectResult> {
+    const cal = this.client(intent.account);
+    switch (intent.action) {
+      case 'calendar.create': {
+        const { calendarId, ...fields } = intent.payload;
+        const id = eventIdFor(intent.idempotencyKey);
+        try {
+          const { data } = await cal.events.insert({ calendarId, requestBody: { id, ...eventBody(fields) } });
+          return { externalId: data.id ?? id, url: data.htmlLink ?? null };
+        } catch (err) {
+          // The id is ours: a 409 means an earlier attempt of this very intent created it.
+          if (googleStatus(err) !== 409) throw classifyGoogleError(err, false);
+          return this.existing(intent.account, calendarId, id);
+        }
+      }
+      case 'calendar.update': {
+        const { calendarId, eventId, ...fields } = intent.payload;
+        try {
+          const { data } = await cal.events.patch({ calendarId, eventId, requestBody: eventBody(fields) });
+          return { externalId: data.id ?? eventId, url: data.htmlLink ?? null };
+        } catch (err) {
+          throw classifyGoogleError(err, true);
+        }
+      }
+      case 'calendar.delete': {
+        const { calendarId, eventId } = intent.payload;
+        try {
+          await cal.events.delete({ calendarId, eventId });
+        } catch (err) {
+          const status = googleStatus(err);
+          // Gone already: a delete is idempotent, so an earlier attempt (or a person) did it.
+          if (status !== 404 && status !== 410) throw classifyGoogleError(err, true);
+        }
+        return { externalId: eventId, url: null };
+      }
+      default:
+        throw new NonRetryableError(`${intent.action} is not a calendar action`, 'wrong_channel');
+    }
+  }
+
+  private async existing(account: string, calendarId: string, id: string): Promise<EffectResult> {
+    try {
+      const { data } = await this.client(account).events.get({ calendarId, eventId: id });
+      return { externalId: data.id ?? id, url: data.htmlLink ?? null };
+    } catch (err) {
+      throw classifyGoogleError(err, true);
+    }
+  }
+
+  /** A create is found by its deterministic id; update and delete are idempotent and simply done again. */
+  async reconcile(intent: Intent): Promise<ReconcileResult> {
+    if (intent.action !== 'calendar.create') return { outcome: 'not_done' };
+    try {
+      const result = await this.existing(
+        intent.account,
+        intent.payload.calendarId,
+        eventIdFor(intent.idempotencyKey),
+      );
+      return { outcome: 'done', result };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'http_404') return { outcome: 'not_done' };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import { parseIntentJson } from '@agent-ops/contracts/codec';
+import { Executor } from '@agent-ops/runtime/executor';
+import { createLogger } from '@agent-ops/runtime/logger';
+import { FakeCalendar } from '@agent-ops/testkit/fake-calendar';
+import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
+import { pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
+import { waitFor } from '@agent-ops/testkit/wait';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CalendarAdapter } from '../src/calendar-adapter.ts';
+import { CalendarAccountSchema } from '../src/calendar-secrets.ts';
+import { eventIdFor } from '../src/event-id.ts';
+
+const url = inject('redisUrl');
+const redis = redisClient(url);
+let fake: FakeCalendar;
+const running: Executor[] = [];
+
+beforeAll(async () => {
+  fake = await new FakeCalendar({ refreshTokens: { 'refresh-acme': 'ops@acme.example' } }).start();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.close()));
+  fake.clearFaults();
+});
+afterAll(async () => {
+  await fake.stop();
+  await redis.quit();
+});
+
+function adapter(refreshToken = 'refresh-acme') {
+  const account = CalendarAccountSchema.parse({
+    clientId: 'c',
+    clientSecret: 'client-secret-9',
+    refreshToken,
+    timeoutMs: 3000,
+  });
+  return new CalendarAdapter({
+    accounts: new Map([['acme', account]]),
+    rootUrl: fake.rootUrl,
+    tokenUrl: fake.tokenUrl,
+  });
+}
+
+async function start(prefix: string, refreshToken?: string) {
+  const e = new Executor(
+    adapter(refreshToken),
+    {
+      channel: 'calendar',
+      prefix,
+      redisUrl: url,
+      leaseTtlMs: 3000,
+      localGateFile: null,
+      backoff: { baseMs: 50, maxMs: 100 },
+    },
+    createLogger('test', 'silent'),
+  );
+  running.push(e);
+  await e.start();
+}
+
+const create = (key: string, summary: string) => ({
+  v: 1,
+  idempotencyKey: key,
+  action: 'calendar.create',
+  account: 'acme',
+  payload: {
+    summary,
+    start: { dateTime: '2026-12-01T10:00:00Z' },
+    end: { dateTime: '2026-12-01T11:00:00Z' },
+    attendees: [{ email: 'ada@example.com' }],
+  },
+});
+
+async function receiptsOf(prefix: string, n: number) {
+  return waitFor(async () => {
+    const r = await receipts(redis, prefix, 'calendar');
+    return r.length >= n && (await pendingCount(redis, prefix, 'calendar')) === 0 ? r : undefined;
+  }, `${n} receipts`);
+}
+
+describe('calendar-executor with the real googleapis client', () => {
+  it('creates the event under an id derived from the key; the receipt has its id and htmlLink', async () => {
+    const prefix = testPrefix();
+    await start(prefix);
+    const key = `standup-${prefix}`;
+    await xaddIntent(redis, prefix, 'calendar', create(key, `Standup ${prefix}`));
+    const [receipt] = await receiptsOf(prefix, 1);
+    const event = fake.event('primary', eventIdFor(key));
+    expect(event).toMatchObject({ summary: `Standup ${prefix}`, attendees: [{ email: 'ada@example.com' }] });
+    expect(receipt).toMatchObject({ status: 'succeeded', externalId: eventIdFor(key), url: event?.htmlLink });
+  });
+
+  it('a create whose event already exists (an earlier attempt made it) answers 409 and succeeds with that event', async () => {
+    const prefix = testPrefix();
+    const key = `exists-${prefix}`;
+    const parsed = parseIntentJson(JSON.stringify(create(key, `Exists ${prefix}`)));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await adapter().perform(parsed.intent);
+    await start(prefix);
+    await xaddIntent(redis, prefix, 'calendar', create(key, `Exists ${prefix}`));
+    const [receipt] = await receiptsOf(prefix, 1);
+    expect(fake.eventsWithSummary(`Exists ${prefix}`)).toHaveLength(1);
+    expect(
+      fake.calls.some((c) => c.method === 'POST' && c.eventId === null && c.answer?.status === 409),
+    ).toBe(true);
+    expect(receipt).toMatchObject({ status: 'succeeded', externalId: eventIdFor(key) });
+  });
+
+  it('update patches the event; deleting twice is done twice without an error', async () => {
+    const prefix = testPrefix();
+    await start(prefix);
+    const key = `ev-${prefix}`;
+    await xaddIntent(redis, prefix, 'calendar', create(key, `Before ${prefix}`));
+    await receiptsOf(prefix, 1);
+    const eventId = eventIdFor(key);
+    await xaddIntent(redis, prefix, 'calendar', {
+      v: 1,
+      idempotencyKey: `up-${prefix}`,
+      action: 'calendar.update',
+      account: 'acme',
+      payload: { eventId, summary: `After ${prefix}` },
+    });
+    await receiptsOf(prefix, 2);
+    expect(fake.event('primary', eventId)?.summary).toBe(`After ${prefix}`);
+    for (const n of [1, 2]) {
+      await xaddIntent(redis, prefix, 'calendar', {
+        v: 1,
+        idempotencyKey: `del-${n}-${prefix}`,
+        action: 'calendar.delete',
+        account: 'acme',
+        payload: { eventId },
+      });
+    }
+    const all = await receiptsOf(prefix, 4);
+    expect(all.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(fake.event('primary', eventId)?.status).toBe('cancelled');
+  });
+
+  it("Google's 403 rateLimitExceeded is a rate limit: retried later, one event", async () => {
+    const prefix = testPrefix();
+    await start(prefix);
+    fake.inject(
+      { kind: 'rate_limit', status: 403, reason: 'rateLimitExceeded', retryAfterSec: 1 },
+      { method: 'POST', path: /\/events$/ },
+    );
+    await xaddIntent(redis, prefix, 'calendar', create(`rl-${prefix}`, `Limited ${prefix}`));
+    const [receipt] = await receiptsOf(prefix, 1);
+    expect(receipt?.status).toBe('succeeded');
+    expect(fake.eventsWithSummary(`Limited ${prefix}`)).toHaveLength(1);
+  });
+
+  it('a revoked refresh token fails at once, naming the cause and not the secret', async () => {
+    const prefix = testPrefix();
+    await start(prefix, 'refresh-revoked');
+    await xaddIntent(redis, prefix, 'calendar', create(`auth-${prefix}`, `Auth ${prefix}`));
+    const [receipt] = await receiptsOf(prefix, 1);
+    expect(receipt).toMatchObject({ status: 'failed', error: { code: 'unauthorized' } });
+    expect(JSON.stringify(receipt)).not.toContain('refresh-revoked');
+    expect(JSON.stringify(receipt)).not.toContain('client-secret-9');
+  });
+});
