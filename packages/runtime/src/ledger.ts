@@ -1,6 +1,7 @@
 import type { ChannelKeys } from '@agent-ops/contracts/keys';
 import { EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import type { Cluster, Redis } from 'ioredis';
+import { MicroBatcher } from './micro-batcher.ts';
 import { type BeginResult, type CommitResult, parseBegin, parseCommit } from './script-results.ts';
 import { defineScripts } from './scripts.ts';
 
@@ -32,57 +33,78 @@ export type ReleaseArgs = {
   ackIds: readonly string[];
 };
 
+/** Items per script call: large enough to amortise the call, small enough to keep Redis responsive. */
+const MAX_BATCH = 256;
+
 /**
  * One channel's state in Redis, changed only through the atomic scripts. Every key
- * carries the channel's hash tag, so each call stays in one Cluster slot.
+ * carries the channel's hash tag, so each call stays in one Cluster slot. begin and
+ * commit calls made in the same turn of the event loop share one script call.
  */
 export class Ledger {
   readonly redis: Redis | Cluster;
   readonly keys: ChannelKeys;
   readonly group: string;
+  private readonly begins: MicroBatcher<BeginArgs, BeginResult>;
+  private readonly commits: MicroBatcher<CommitArgs, CommitResult>;
 
   constructor(redis: Redis | Cluster, keys: ChannelKeys, group = EXECUTORS_GROUP) {
     this.redis = defineScripts(redis);
     this.keys = keys;
     this.group = group;
+    this.begins = new MicroBatcher((items) => this.beginBatch(items), MAX_BATCH);
+    this.commits = new MicroBatcher((items) => this.commitBatch(items), MAX_BATCH);
   }
 
-  async begin(a: BeginArgs): Promise<BeginResult> {
-    const k = this.keys;
-    const reply = await this.redis.opsBegin(
-      k.gate,
-      k.done,
-      k.leases,
-      k.armed,
-      k.attempts,
-      a.key,
-      a.token,
-      a.leaseTtlMs,
-      a.owner,
-      a.intentId,
-      a.mode,
-    );
-    return parseBegin(reply);
+  begin(a: BeginArgs): Promise<BeginResult> {
+    return this.begins.add(a);
   }
 
-  async commit(a: CommitArgs): Promise<CommitResult> {
+  commit(a: CommitArgs): Promise<CommitResult> {
+    return this.commits.add(a);
+  }
+
+  private async beginBatch(items: BeginArgs[]): Promise<BeginResult[]> {
+    const first = items[0] as BeginArgs;
+    // One script call carries one TTL and owner; a batch that mixes them (never the case
+    // within one executor) is split, in order.
+    const same = items.findIndex((a) => a.leaseTtlMs !== first.leaseTtlMs || a.owner !== first.owner);
+    if (same > 0) {
+      return [
+        ...(await this.beginBatch(items.slice(0, same))),
+        ...(await this.beginBatch(items.slice(same))),
+      ];
+    }
     const k = this.keys;
-    const reply = await this.redis.opsCommit(
+    const args: Array<string | number> = [first.leaseTtlMs, first.owner];
+    for (const a of items) args.push(a.key, a.token, a.intentId, a.mode);
+    const replies = await this.redis.opsBegin(k.gate, k.done, k.leases, k.armed, k.attempts, ...args);
+    return replies.map((r) => parseBegin(r as unknown[]));
+  }
+
+  private async commitBatch(items: CommitArgs[]): Promise<CommitResult[]> {
+    const k = this.keys;
+    const args: string[] = [this.group];
+    for (const a of items) {
+      args.push(
+        a.key,
+        a.token,
+        a.receiptJson,
+        a.status,
+        a.deadletter ? JSON.stringify(a.deadletter) : '',
+        a.ackIds.join(','),
+      );
+    }
+    const replies = await this.redis.opsCommit(
       k.done,
       k.leases,
       k.armed,
       k.receipts,
       k.intents,
       k.deadletter,
-      a.key,
-      a.token,
-      a.receiptJson,
-      a.status,
-      this.group,
-      a.deadletter ? JSON.stringify(a.deadletter) : '',
-      ...a.ackIds,
+      ...args,
     );
-    return parseCommit(reply);
+    return replies.map((r) => parseCommit(r as unknown[]));
   }
 
   async release(a: ReleaseArgs): Promise<boolean> {

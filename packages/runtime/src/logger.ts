@@ -24,3 +24,18 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
 }
 
 export type { Logger };
+
+/**
+ * A child logger made on first use. Most intents log nothing on their way through, and a
+ * pino child costs a serialisation (and a redaction pass) of its bindings when it is made.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get(_target, property) {
+      child ??= parent.child(bindings);
+      const value = Reflect.get(child, property, child) as unknown;
+      return typeof value === 'function' ? value.bind(child) : value;
+    },
+  });
+}

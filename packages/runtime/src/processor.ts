@@ -10,7 +10,7 @@ import type { Later } from './later.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import type { Ledger } from './ledger.ts';
 import type { LocalGate } from './local-gate.ts';
-import type { Logger } from './logger.ts';
+import { type Logger, lazyChild } from './logger.ts';
 import type { ExecutorOptions } from './options.ts';
 import { checkPolicy } from './policy.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -71,7 +71,7 @@ export class IntentProcessor {
       return 'settled';
     }
     const intent = decoded.intent;
-    const log = this.d.log.child({ idempotencyKey: intent.idempotencyKey, intentId: msg.id });
+    const log = lazyChild(this.d.log, { idempotencyKey: intent.idempotencyKey, intentId: msg.id });
     const retries = Number(fieldsToRecord(msg.fields).retries ?? 0) || 0;
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,

@@ -1,5 +1,7 @@
 --[[
-  begin: decide, atomically, whether this consumer may act on an idempotency key now.
+  begin: decide, atomically, for each intent of a batch whether this consumer may act on
+  its idempotency key now. Items are decided in order, so two entries of one key in the
+  same batch see each other (the second finds the first's lease).
 
   KEYS[1] gate      hash: global, channel ('0' = closed)
   KEYS[2] done      hash: key -> terminal outcome JSON
@@ -7,66 +9,65 @@
   KEYS[4] armed     hash: key -> armed attempt JSON
   KEYS[5] attempts  hash: key -> effect attempts so far
 
-  ARGV[1] idempotency key
-  ARGV[2] owner token (unique per begin)
-  ARGV[3] lease TTL, ms
-  ARGV[4] owner (consumer name)
-  ARGV[5] intent entry id
-  ARGV[6] mode: 'effect' (will call the API) or 'verdict' (will only write a receipt)
+  ARGV[1] lease TTL, ms
+  ARGV[2] owner (consumer name)
+  then 4 per item: idempotency key, owner token (unique per begin), intent entry id,
+  mode ('effect': will call the API; 'verdict': will only write a receipt)
 
-  Returns, first element the code:
+  Returns one reply per item, first element the code:
     {0, attempt, startedAt}            BEGUN: lease taken, attempt armed
     {1}                                GATE_CLOSED: no new effect may start
     {2, doneJson}                      DONE: a terminal receipt exists; ack, do nothing
-    {3, leaseJson}                     BUSY: another owner holds a live lease, or (verdict) an attempt is in doubt
+    {3}                                BUSY: another owner holds a live lease, or (verdict) an attempt is in doubt
     {4}                                VERDICT: lease taken for a receipt without an effect
     {5, attempt, startedAt, armedJson} TAKEOVER: lease taken; an earlier attempt was armed by an owner that is gone
 ]]
-local key, token, ttl, owner, intentId, mode = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
-
-if mode == 'effect' then
-  local gate = redis.call('HMGET', KEYS[1], 'global', 'channel')
-  if gate[1] == '0' or gate[2] == '0' then
-    return {1}
-  end
-end
-
-local done = redis.call('HGET', KEYS[2], key)
-if done then
-  return {2, done}
-end
-
+local ttl, owner = tonumber(ARGV[1]), ARGV[2]
+local gate = redis.call('HMGET', KEYS[1], 'global', 'channel')
+local gateClosed = gate[1] == '0' or gate[2] == '0'
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
-local lease = redis.call('HGET', KEYS[3], key)
-if lease and tonumber(cjson.decode(lease).expiresAt) > now then
-  return {3, lease}
+local function begin(key, token, intentId, mode)
+  if mode == 'effect' and gateClosed then
+    return {1}
+  end
+  local done = redis.call('HGET', KEYS[2], key)
+  if done then
+    return {2, done}
+  end
+  local lease = redis.call('HGET', KEYS[3], key)
+  if lease and tonumber(cjson.decode(lease).expiresAt) > now then
+    return {3}
+  end
+  local armed = redis.call('HGET', KEYS[4], key)
+  if mode == 'verdict' and armed then
+    -- An effect for this key may have happened; the entry that armed it settles the key first.
+    return {3}
+  end
+  redis.call('HSET', KEYS[3], key,
+    cjson.encode({owner = owner, token = token, expiresAt = now + ttl, since = now, intentId = intentId}))
+  if mode == 'verdict' then
+    return {4}
+  end
+  local attempt = redis.call('HINCRBY', KEYS[5], key, 1)
+  -- Reconcile looks for the effect since the first armed attempt, so a takeover keeps its start.
+  local startedAt = now
+  if armed then
+    startedAt = tonumber(cjson.decode(armed).startedAt)
+  end
+  redis.call('HSET', KEYS[4], key, cjson.encode({
+    owner = owner, token = token, intentId = intentId, attempt = attempt,
+    startedAt = startedAt, attemptStartedAt = now,
+  }))
+  if armed then
+    return {5, attempt, startedAt, armed}
+  end
+  return {0, attempt, startedAt}
 end
 
-local armed = redis.call('HGET', KEYS[4], key)
-if mode == 'verdict' and armed then
-  -- An effect for this key may have happened; the entry that armed it settles the key first.
-  return {3, armed}
+local replies = {}
+for i = 3, #ARGV, 4 do
+  replies[#replies + 1] = begin(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
 end
-
-redis.call('HSET', KEYS[3], key,
-  cjson.encode({owner = owner, token = token, expiresAt = now + ttl, since = now, intentId = intentId}))
-if mode == 'verdict' then
-  return {4}
-end
-
-local attempt = redis.call('HINCRBY', KEYS[5], key, 1)
--- Reconcile looks for the effect since the first armed attempt, so a takeover keeps its start.
-local startedAt = now
-if armed then
-  startedAt = tonumber(cjson.decode(armed).startedAt)
-end
-redis.call('HSET', KEYS[4], key, cjson.encode({
-  owner = owner, token = token, intentId = intentId, attempt = attempt,
-  startedAt = startedAt, attemptStartedAt = now,
-}))
-if armed then
-  return {5, attempt, startedAt, armed}
-end
-return {0, attempt, startedAt}
+return replies

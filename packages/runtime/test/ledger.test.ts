@@ -1,0 +1,106 @@
+import { channelKeys } from '@agent-ops/contracts/keys';
+import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../src/ledger.ts';
+import { MicroBatcher } from '../src/micro-batcher.ts';
+
+const redis = redisClient(inject('redisUrl'));
+afterAll(() => redis.quit());
+
+function ledger() {
+  const keys = channelKeys(testPrefix(), 'x');
+  return { ledger: new Ledger(redis, keys), keys };
+}
+
+const begin = (
+  l: Ledger,
+  key: string,
+  token: string,
+  mode: 'effect' | 'verdict' = 'effect',
+  owner = 'c1',
+  ttl = 5000,
+) => l.begin({ key, token, leaseTtlMs: ttl, owner, intentId: '1-0', mode });
+
+const commit = (l: Ledger, key: string, token: string, status = 'succeeded') =>
+  l.commit({
+    key,
+    token,
+    receiptJson: JSON.stringify({ key, status }),
+    status,
+    deadletter: null,
+    ackIds: [],
+  });
+
+describe('Ledger: begin and commit batched per turn of the event loop', () => {
+  it('decides the items of one batch in order: the second entry of a key finds the first lease', async () => {
+    const { ledger: l } = ledger();
+    const [a, b, c] = await Promise.all([begin(l, 'k1', 't1'), begin(l, 'k1', 't2'), begin(l, 'k2', 't3')]);
+    expect(a).toMatchObject({ code: 'begun', attempt: 1 });
+    expect(b).toEqual({ code: 'busy' });
+    expect(c).toMatchObject({ code: 'begun', attempt: 1 });
+  });
+
+  it('with the gate closed, effects are refused while verdicts (rejections) still go through', async () => {
+    const { ledger: l, keys } = ledger();
+    await redis.hset(keys.gate, 'global', '0');
+    const [effect, verdict] = await Promise.all([begin(l, 'e1', 't1'), begin(l, 'v1', 't2', 'verdict')]);
+    expect(effect).toEqual({ code: 'gate_closed' });
+    expect(verdict).toEqual({ code: 'verdict' });
+    expect(await redis.hexists(keys.armed, 'v1')).toBe(0);
+  });
+
+  it('commits once per key: a second commit in the same batch finds the first receipt', async () => {
+    const { ledger: l, keys } = ledger();
+    await begin(l, 'k', 't1');
+    const [first, second] = await Promise.all([commit(l, 'k', 't1'), commit(l, 'k', 't1', 'failed')]);
+    expect(first.code).toBe('committed');
+    expect(second).toMatchObject({ code: 'already_done', done: { status: 'succeeded' } });
+    expect(await redis.xlen(keys.receipts)).toBe(1);
+    expect(await redis.hlen(keys.leases)).toBe(0);
+    expect(await redis.hlen(keys.armed)).toBe(0);
+    expect(await begin(l, 'k', 't9')).toMatchObject({ code: 'done', done: { status: 'succeeded' } });
+  });
+
+  it('after a lease expires with the attempt armed, the next begin is a takeover that keeps the first start', async () => {
+    const { ledger: l } = ledger();
+    const first = await begin(l, 'k', 't1', 'effect', 'dead', 50);
+    await new Promise((r) => setTimeout(r, 80));
+    const verdict = await begin(l, 'k', 't2', 'verdict');
+    expect(verdict).toEqual({ code: 'busy' });
+    const takeover = await begin(l, 'k', 't3', 'effect', 'alive');
+    expect(takeover).toMatchObject({
+      code: 'takeover',
+      attempt: 2,
+      previous: { owner: 'dead', token: 't1' },
+    });
+    if (first.code === 'begun' && takeover.code === 'takeover')
+      expect(takeover.startedAt).toBe(first.startedAt);
+  });
+
+  it('release gives up only its own lease, disarms, and takes back the attempt count', async () => {
+    const { ledger: l, keys } = ledger();
+    await begin(l, 'k', 't1');
+    expect(await l.release({ key: 'k', token: 'other', disarm: true, uncount: true, ackIds: [] })).toBe(
+      false,
+    );
+    expect(await l.release({ key: 'k', token: 't1', disarm: true, uncount: true, ackIds: [] })).toBe(true);
+    expect(await redis.hlen(keys.leases)).toBe(0);
+    expect(await redis.hlen(keys.armed)).toBe(0);
+    expect(await redis.hget(keys.attempts, 'k')).toBeNull();
+  });
+});
+
+describe('MicroBatcher', () => {
+  it('gathers the calls of one turn into one run, and rejects every caller when the run fails', async () => {
+    const runs: number[][] = [];
+    const batcher = new MicroBatcher(async (items: number[]) => {
+      runs.push(items);
+      if (items.includes(-1)) throw new Error('boom');
+      return items.map((n) => n * 2);
+    }, 3);
+    expect(await Promise.all([1, 2, 3, 4].map((n) => batcher.add(n)))).toEqual([2, 4, 6, 8]);
+    expect(runs).toEqual([[1, 2, 3], [4]]);
+    const results = await Promise.allSettled([batcher.add(5), batcher.add(-1)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
