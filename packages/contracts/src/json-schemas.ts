@@ -3,6 +3,7 @@ import { ApprovalSchema } from './approval.ts';
 import { ACTIONS } from './channels.ts';
 import { GateRecordSchema } from './gate.ts';
 import { IntentSchema } from './intent.ts';
+import { AuditEntrySchema, IntentRecordSchema } from './intent-record.ts';
 import { PAYLOADS } from './payloads.ts';
 import { ReceiptSchema } from './receipt.ts';
 
@@ -13,6 +14,8 @@ function sources(): Record<string, z.ZodType> {
     receipt: ReceiptSchema,
     approval: ApprovalSchema,
     gate: GateRecordSchema,
+    'intent-record': IntentRecordSchema,
+    audit: AuditEntrySchema,
   };
   for (const action of ACTIONS) out[`payload.${action}`] = PAYLOADS[action];
   return out;

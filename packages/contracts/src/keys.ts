@@ -2,6 +2,8 @@ import type { Channel } from './channels.ts';
 
 export const DEFAULT_PREFIX = 'ops';
 export const EXECUTORS_GROUP = 'executors';
+/** The coordinator's consumer group on each receipts stream (the state projection). */
+export const COORDINATOR_GROUP = 'coordinator';
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function assertPrefix(prefix: string): string {
@@ -37,8 +39,12 @@ export function channelKeys(prefix: string, channel: Channel) {
     breakers: `${base}:breakers`,
     /** Key prefix of rate-limiter-flexible's counters. */
     rateLimit: `${base}:rl`,
-    /** BullMQ prefix of this channel's delayed re-appends. */
+    /** BullMQ prefix of this channel's delayed re-appends and the coordinator's schedules. */
     bullPrefix: `${base}:bull`,
+    /** Hash: idempotency key -> JSON of the coordinator's IntentRecord. */
+    records: `${base}:records`,
+    /** Sorted set of the keys in one state, scored by the time they entered it. */
+    byState: (state: string) => `${base}:state:${state}`,
   } as const;
 }
 export type ChannelKeys = ReturnType<typeof channelKeys>;
@@ -48,6 +54,7 @@ export function globalKeys(prefix: string) {
   return {
     /** The global gate record, for display; every channel's gate hash carries the state begin reads. */
     gate: `${base}:gate`,
+    /** Stream of every decision (who, when, why); mirrored to a JSONL file on the coordinator's disk. */
     audit: `${base}:audit`,
   } as const;
 }

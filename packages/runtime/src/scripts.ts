@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster, Redis, Result } from 'ioredis';
+import { defineLuaScripts } from './lua-loader.ts';
 
 type ScriptArg = string | number;
 
@@ -20,26 +20,9 @@ const SCRIPTS = {
   opsRelease: { file: 'release.lua', numberOfKeys: 4 },
   opsExtend: { file: 'extend.lua', numberOfKeys: 2 },
   opsDeadletter: { file: 'deadletter.lua', numberOfKeys: 2 },
-} as const;
+};
 
-const loaded = new WeakSet<Redis | Cluster>();
-const sources = new Map<string, string>();
-
-function source(file: string): string {
-  let lua = sources.get(file);
-  if (lua === undefined) {
-    lua = readFileSync(join(import.meta.dirname, 'lua', file), 'utf8');
-    sources.set(file, lua);
-  }
-  return lua;
-}
-
-/** Defines the runtime's Lua scripts on a client once (EVALSHA, with EVAL on NOSCRIPT). */
+/** Defines the runtime's Lua scripts on a client once. */
 export function defineScripts<T extends Redis | Cluster>(client: T): T {
-  if (loaded.has(client)) return client;
-  for (const [name, { file, numberOfKeys }] of Object.entries(SCRIPTS)) {
-    client.defineCommand(name, { lua: source(file), numberOfKeys });
-  }
-  loaded.add(client);
-  return client;
+  return defineLuaScripts(client, join(import.meta.dirname, 'lua'), SCRIPTS);
 }

@@ -39,6 +39,37 @@ function retryAfterMs(err: GaxiosLike): number | null {
   return raw && Number.isFinite(seconds) ? seconds * 1000 : null;
 }
 
+function apiMessage(e: GaxiosLike): string {
+  const data = e.response?.data;
+  return (
+    (typeof data === 'object' && data && typeof data.error === 'object' ? data.error.message : undefined) ??
+    e.message
+  );
+}
+
+function classifyStatus(e: GaxiosLike, status: number, idempotent: boolean): Error {
+  const reason = googleReason(e) ?? '';
+  const message = apiMessage(e);
+  if (status === 429 || (status === 403 && /rateLimitExceeded/.test(reason))) {
+    return new RetryAfterError(`Google rate limit (${status} ${reason})`, retryAfterMs(e), 'rate_limited');
+  }
+  if (status >= 500) {
+    return idempotent
+      ? new RetryAfterError(`Google answered ${status}: ${message}`, retryAfterMs(e), `http_${status}`)
+      : new OutcomeUnknownError(
+          `Google answered ${status} to a write that may have taken effect`,
+          `http_${status}`,
+        );
+  }
+  if (status === 401 || message === 'invalid_grant') {
+    return new NonRetryableError(`Google refused the credentials (${status}): ${message}`, 'unauthorized');
+  }
+  return new NonRetryableError(
+    `Google refused the request (${status} ${reason}): ${message}`,
+    `http_${status}`,
+  );
+}
+
 /**
  * Classifies a googleapis (gaxios) error. `idempotent` says whether repeating the call is
  * harmless; a create is made idempotent by its deterministic id, so its unknowns reconcile.
@@ -46,31 +77,7 @@ function retryAfterMs(err: GaxiosLike): number | null {
 export function classifyGoogleError(err: unknown, idempotent: boolean): Error {
   const e = err as GaxiosLike;
   const status = googleStatus(err);
-  const reason = googleReason(err) ?? '';
-  const message =
-    (typeof e.response?.data === 'object' && e.response?.data && typeof e.response.data.error === 'object'
-      ? e.response.data.error.message
-      : undefined) ?? e.message;
-  if (status !== undefined) {
-    if (status === 429 || (status === 403 && /rateLimitExceeded/.test(reason))) {
-      return new RetryAfterError(`Google rate limit (${status} ${reason})`, retryAfterMs(e), 'rate_limited');
-    }
-    if (status >= 500) {
-      return idempotent
-        ? new RetryAfterError(`Google answered ${status}: ${message}`, retryAfterMs(e), `http_${status}`)
-        : new OutcomeUnknownError(
-            `Google answered ${status} to a write that may have taken effect`,
-            `http_${status}`,
-          );
-    }
-    if (status === 401 || message === 'invalid_grant') {
-      return new NonRetryableError(`Google refused the credentials (${status}): ${message}`, 'unauthorized');
-    }
-    return new NonRetryableError(
-      `Google refused the request (${status} ${reason}): ${message}`,
-      `http_${status}`,
-    );
-  }
+  if (status !== undefined) return classifyStatus(e, status, idempotent);
   const code = String(e.code ?? '');
   if (NOT_SENT.has(code)) return new RetryAfterError(`Google unreachable (${code})`, null, 'unreachable');
   if (code === 'TimeoutError')

@@ -1,3 +1,30 @@
-// Placeholder entry so that `pnpm --filter ./services/coordinator start` exists from the start; issue 5 builds it.
-console.error('coordinator is not built yet (issue 5); nothing was started.');
-process.exitCode = 1;
+import { ConfigError } from '@agent-ops/contracts/errors';
+import { createLogger } from '@agent-ops/runtime/logger';
+import { loadCoordinatorConfig } from './config.ts';
+import { Coordinator } from './coordinator.ts';
+
+const log = createLogger('coordinator');
+let coordinator: Coordinator;
+try {
+  coordinator = new Coordinator(loadCoordinatorConfig(), log);
+  await coordinator.start();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    log.fatal(err.message);
+    process.exit(78);
+  }
+  throw err;
+}
+
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) process.exit(130);
+  log.info({ signal }, 'shutting down (send again to force)');
+  coordinator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// ops: the operator's and agent's command line over the coordinator's API.
+import { parseArgs } from 'node:util';
+import { CoordinatorApiError, CoordinatorClient } from '../client.ts';
+import { COMMANDS } from './commands.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
+
+const HELP = `ops: talk to the agent-ops coordinator
+
+  ops submit --file intent.json | --file - | --key K --action x.post --account A --text "..." [--not-before ISO] [--expires-at ISO]
+  ops status KEY [--channel C]          ops list [--channel C] [--state S] [--account A] [--limit N]
+  ops approvals                         ops approve KEY [--comment C]     ops reject KEY [--comment C]
+  ops cancel KEY [--reason R]           ops replay KEY [--reason R]
+  ops resolve KEY --done --external-id ID [--url URL] [--note N]  |  ops resolve KEY --retry [--note N]
+  ops gate                              ops gate on|off --reason WHY [--scope global|x|email|calendar|webhook]
+  ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
+  ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
+
+  --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
+  exit codes: 0 ok, 1 refused, 2 bad input, 3 not found, 4 key reused, 5 unreachable, 6 not authorised`;
+
+const STRING_OPTIONS = [
+  'url',
+  'token',
+  'file',
+  'key',
+  'action',
+  'account',
+  'text',
+  'payload',
+  'not-before',
+  'expires-at',
+  'channel',
+  'state',
+  'limit',
+  'comment',
+  'reason',
+  'note',
+  'external-id',
+  'scope',
+  'count',
+];
+const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help'];
+const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
+  ...STRING_OPTIONS.map((n) => [n, { type: 'string' as const }]),
+  ...BOOLEAN_OPTIONS.map((n) => [n, { type: 'boolean' as const }]),
+]);
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: OPTIONS,
+    });
+  } catch (err) {
+    process.stderr.write(`ops: ${(err as Error).message}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  const [name, ...args] = parsed.positionals;
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (!name || flags.help) {
+    process.stdout.write(`${HELP}\n`);
+    return name || flags.help ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`ops: unknown command "${name}"\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  const token = (flags.token as string | undefined) ?? process.env.OPS_TOKEN;
+  if (!token) {
+    process.stderr.write('ops: no token; pass --token or set OPS_TOKEN to a coordinator token\n');
+    return EXIT.unauthorized;
+  }
+  const client = new CoordinatorClient({
+    url: (flags.url as string | undefined) ?? process.env.OPS_COORDINATOR_URL ?? 'http://127.0.0.1:7400',
+    token,
+  });
+  const out = { json: flags.json === true, print: (line: string) => process.stdout.write(`${line}\n`) };
+  try {
+    return await command(client, args, flags, out);
+  } catch (err) {
+    const code = exitCodeOf(err);
+    if (out.json && err instanceof CoordinatorApiError) {
+      process.stdout.write(
+        `${JSON.stringify({ error: { status: err.status, code: err.code, message: err.message, issues: err.issues } })}\n`,
+      );
+    }
+    process.stderr.write(`ops ${name}: ${(err as Error).message}\n`);
+    if (err instanceof CoordinatorApiError)
+      for (const i of err.issues) process.stderr.write(`  ${i.field}: ${i.message}\n`);
+    return code;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

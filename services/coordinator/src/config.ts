@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { ACTIONS } from '@agent-ops/contracts/channels';
+import { ConfigError } from '@agent-ops/contracts/errors';
+import { formatFieldIssues, toFieldIssues } from '@agent-ops/contracts/field-issues';
+import { AccountName } from '@agent-ops/contracts/intent';
+import { DEFAULT_PREFIX } from '@agent-ops/contracts/keys';
+import { z } from 'zod';
+
+export const ROLES = ['producer', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** OPS_COORDINATOR_CONFIG: the coordinator's JSON config (it holds tokens and the signing key's path: mode 0600). */
+export const CoordinatorConfigSchema = z.strictObject({
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default(DEFAULT_PREFIX),
+  host: z.string().default('127.0.0.1'),
+  port: z.int().min(0).max(65_535).default(7400),
+  /** Bearer tokens. Producers submit and read; operators also approve, gate, replay and resolve. */
+  tokens: z
+    .array(
+      z.strictObject({ name: z.string().min(1).max(100), role: z.enum(ROLES), token: z.string().min(24) }),
+    )
+    .min(1),
+  approval: z
+    .strictObject({
+      /** Accounts whose intents wait for a person; `actions` narrows it (all actions when omitted). */
+      accounts: z
+        .record(AccountName, z.strictObject({ actions: z.array(z.enum(ACTIONS)).optional() }))
+        .default({}),
+      /** How long a pending intent may wait for a person. */
+      windowHours: z.number().positive().default(24),
+      /** How long a signed approval stays valid once given (an executor refuses it after). */
+      validityHours: z.number().positive().default(24),
+      keyId: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/)
+        .default('coordinator-1'),
+      /** PEM of the Ed25519 private key; only the coordinator has it. */
+      privateKeyFile: z.string().optional(),
+    })
+    .default({ accounts: {}, windowHours: 24, validityHours: 24, keyId: 'coordinator-1' }),
+  auditFile: z.string().nullable().default('audit.jsonl'),
+  /** Optional: report receipts to an OpenClaw gateway's /hooks/agent. */
+  agentHook: z
+    .strictObject({
+      url: z.url(),
+      token: z.string().min(1),
+      /** `problems`: failed, rejected and unknown receipts; `all`: every receipt. */
+      receipts: z.enum(['problems', 'all']).default('problems'),
+    })
+    .optional(),
+});
+export type CoordinatorConfig = z.output<typeof CoordinatorConfigSchema>;
+
+/** Reads OPS_COORDINATOR_CONFIG, applies REDIS_URL, OPS_PREFIX and COORDINATOR_PORT, names each bad field. */
+export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { redisUrl: string } {
+  const path = env.OPS_COORDINATOR_CONFIG;
+  if (!path)
+    throw new ConfigError('OPS_COORDINATOR_CONFIG: not set; point it at the coordinator JSON config');
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(
+      `OPS_COORDINATOR_CONFIG: cannot read ${path} as JSON (${(err as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
+    );
+  }
+  if (env.OPS_PREFIX) raw.prefix = env.OPS_PREFIX;
+  if (env.COORDINATOR_PORT) raw.port = Number(env.COORDINATOR_PORT);
+  const parsed = CoordinatorConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Paths and kinds only: a token's value must never reach a log.
+    const issues = toFieldIssues(parsed.error).map((i) => ({
+      ...i,
+      message: i.message.replace(/"[^"]*"/g, '…'),
+    }));
+    throw new ConfigError(`OPS_COORDINATOR_CONFIG: ${path} is invalid: ${formatFieldIssues(issues)}`);
+  }
+  return { ...parsed.data, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+}

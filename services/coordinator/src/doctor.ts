@@ -1,0 +1,83 @@
+import { CHANNELS } from '@agent-ops/contracts/channels';
+import { COORDINATOR_GROUP, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import type { CoordinatorContext } from './context.ts';
+
+export type Check = { name: string; ok: boolean; detail: string };
+
+function info(text: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+}
+
+/** What an operator should know before trusting the system: versions, persistence, groups, lag, clocks, config. */
+export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
+  const checks: Check[] = [];
+  const [server, persistence] = await Promise.all([ctx.redis.info('server'), ctx.redis.info('persistence')]);
+  const version = info(server, 'redis_version') ?? 'unknown';
+  checks.push({
+    name: 'redis version',
+    ok: Number(version.split('.')[0]) >= 6,
+    detail: `${version} (6.2 or newer needed, 7.0 tested)`,
+  });
+  const aof = info(persistence, 'aof_enabled') === '1';
+  checks.push({
+    name: 'persistence',
+    ok: aof,
+    detail: aof
+      ? 'appendonly yes (with appendfsync everysec the last second of idempotency records can be lost; always closes that gap)'
+      : 'appendonly is off: a Redis restart loses receipts and idempotency records, so intents could be carried out twice',
+  });
+  const [seconds, micros] = (await ctx.redis.time()) as unknown as [number, number];
+  const skew = Math.abs(Number(seconds) * 1000 + Number(micros) / 1000 - Date.now());
+  checks.push({
+    name: 'clock skew',
+    ok: skew < 2000,
+    detail: `${Math.round(skew)} ms between this host and Redis`,
+  });
+  for (const channel of CHANNELS) {
+    const k = channelKeys(ctx.config.prefix, channel);
+    let groups: unknown[][] = [];
+    try {
+      groups = (await ctx.redis.xinfo('GROUPS', k.intents)) as unknown[][];
+    } catch {
+      // The stream does not exist yet: no executor has started for the channel.
+    }
+    const executors = groups.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === EXECUTORS_GROUP);
+    checks.push({
+      name: `${channel} executors`,
+      ok: executors !== undefined && Number(executors.consumers) > 0,
+      detail: executors
+        ? `${executors.consumers} consumers, ${executors.pending} pending, lag ${executors.lag ?? 'n/a'}`
+        : `no executor has started on ${k.intents}`,
+    });
+    let projection: unknown[][] = [];
+    try {
+      projection = (await ctx.redis.xinfo('GROUPS', k.receipts)) as unknown[][];
+    } catch {
+      // No receipts yet.
+    }
+    const own = projection.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === COORDINATOR_GROUP);
+    if (own)
+      checks.push({
+        name: `${channel} state projection`,
+        ok: Number(own.pending) < 1000,
+        detail: `${own.pending} receipts not yet projected, lag ${own.lag ?? 'n/a'}`,
+      });
+  }
+  const gated = Object.keys(ctx.config.approval.accounts);
+  checks.push({
+    name: 'approval signing key',
+    ok: gated.length === 0 || ctx.signer !== null,
+    detail: ctx.signer
+      ? `key id ${ctx.signer.keyId}; executors need its public key in approvalKeys and requireApproval for ${gated.join(', ') || 'no account'}`
+      : gated.length > 0
+        ? `accounts ${gated.join(', ')} need approval but approval.privateKeyFile is not set`
+        : 'none (no account needs approval)',
+  });
+  return checks;
+}
+
+function chunk(flat: unknown[]): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
+  return out;
+}
