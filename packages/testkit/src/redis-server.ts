@@ -42,7 +42,8 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    // Any answer means it is up: with ACLs the default user may be off, and PING answers -NOAUTH.
+    socket.on('data', (data) => done(/^[+-]/.test(data.toString())));
   });
 }
 
