@@ -29,8 +29,16 @@ export class Breakers {
   private readonly options: ExecutorOptions['breaker'];
   private readonly consumer: string;
   private readonly log: Logger;
+  private readonly onState: (account: string, state: BreakerState) => void;
 
-  constructor(redis: Redis | Cluster, keys: ChannelKeys, options: ExecutorOptions, log: Logger) {
+  constructor(
+    redis: Redis | Cluster,
+    keys: ChannelKeys,
+    options: ExecutorOptions,
+    log: Logger,
+    onState: (account: string, state: BreakerState) => void = () => {},
+  ) {
+    this.onState = onState;
     this.redis = redis;
     this.keys = keys;
     this.options = options.breaker;
@@ -61,6 +69,7 @@ export class Breakers {
 
   private async publish(account: string, state: BreakerState): Promise<void> {
     this.log.warn({ account, breaker: state }, `breaker ${state}`);
+    this.onState(account, state);
     try {
       const record = { state, since: new Date().toISOString(), by: this.consumer };
       await this.redis.hset(this.keys.breakers, account, JSON.stringify(record));

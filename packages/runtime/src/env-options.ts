@@ -33,6 +33,8 @@ export function executorOptionsFromEnv(channel: Channel): ExecutorOptionsInput &
     concurrency: intFromEnv('OPS_CONCURRENCY'),
     shutdownTimeoutMs: intFromEnv('OPS_SHUTDOWN_TIMEOUT_MS'),
     localGateFile: process.env.OPS_LOCAL_GATE_FILE || undefined,
+    metricsPort:
+      process.env.OPS_METRICS_PORT === undefined ? undefined : Number(process.env.OPS_METRICS_PORT),
   };
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
   return {

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { Redis } from 'ioredis';
 import type { ChannelAdapter } from './adapter.ts';
@@ -7,6 +8,7 @@ import { Later } from './later.ts';
 import { Ledger } from './ledger.ts';
 import { LocalGate } from './local-gate.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { ExecutorMetrics, startMetricsServer } from './metrics.ts';
 import { compileOptions, type ExecutorOptions, type ExecutorOptionsInput } from './options.ts';
 import { type Disposition, IntentProcessor, type StreamMessage } from './processor.ts';
 import { RateLimits } from './rate-limits.ts';
@@ -40,6 +42,8 @@ export class Executor {
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  readonly metrics: ExecutorMetrics;
+  private metricsServer: { url: string; close: () => Promise<void> } | undefined;
 
   constructor(adapter: ChannelAdapter, input: ExecutorOptionsInput & { redisUrl: string }, log?: Logger) {
     const { redisUrl, ...rest } = input;
@@ -54,7 +58,10 @@ export class Executor {
     const keys = channelKeys(o.prefix, o.channel);
     this.ledger = new Ledger(this.redis, keys);
     this.later = new Later(redisUrl, keys, this.log);
-    this.breakers = new Breakers(this.redis, keys, o, this.log);
+    this.metrics = new ExecutorMetrics(o.channel, () => this.streamStats());
+    this.breakers = new Breakers(this.redis, keys, o, this.log, (account, state) =>
+      this.metrics.breakerState(account, state),
+    );
     this.localGate = new LocalGate(o.localGateFile, this.log, o.gatePollMs);
     this.processor = new IntentProcessor({
       ledger: this.ledger,
@@ -65,6 +72,7 @@ export class Executor {
       later: this.later,
       localGate: this.localGate,
       approvalKeys: parseApprovalKeys(o.approvalKeys),
+      metrics: this.metrics,
       log: this.log,
     });
     this.reclaimer = new Reclaimer({
@@ -101,7 +109,17 @@ export class Executor {
     this.readLoop = this.runReadLoop();
     this.every(this.options.reclaimIntervalMs, () => this.reclaimer.sweep());
     this.every(this.options.gatePollMs, () => this.retryHeld());
-    this.log.info({ stream: intents, group: EXECUTORS_GROUP }, 'executor running');
+    if (this.options.metricsPort !== null) {
+      this.metricsServer = await startMetricsServer(
+        this.options.metricsPort,
+        this.metrics.registry,
+        async () => this.ready(),
+      );
+    }
+    this.log.info(
+      { stream: intents, group: EXECUTORS_GROUP, metrics: this.metricsServer?.url },
+      'executor running',
+    );
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {
@@ -116,6 +134,25 @@ export class Executor {
         });
     }, ms);
     this.timers.push(timer);
+  }
+
+  /** The URL of /metrics, /healthz and /readyz, when metricsPort is set. */
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url;
+  }
+
+  private async ready(): Promise<boolean> {
+    return this.stateValue === 'running' && (await this.redis.ping()) === 'PONG';
+  }
+
+  private async streamStats(): Promise<{ length: number; pending: number; lag: number }> {
+    const { intents } = this.ledger.keys;
+    const [length, groups] = await Promise.all([
+      this.redis.xlen(intents),
+      this.redis.xinfo('GROUPS', intents) as Promise<unknown[][]>,
+    ]);
+    const group = groups.map((g) => fieldsToRecord(g.map(String))).find((g) => g.name === EXECUTORS_GROUP);
+    return { length, pending: Number(group?.pending ?? 0), lag: Number(group?.lag ?? 0) };
   }
 
   private capacity(): number {
@@ -159,6 +196,7 @@ export class Executor {
   }
 
   private dispatch(msg: StreamMessage): void {
+    this.metrics.entryRead();
     const work = this.processor
       .handle(msg)
       .then((disposition: Disposition) => {
@@ -170,9 +208,11 @@ export class Executor {
       })
       .finally(() => {
         this.inFlight.delete(msg.id);
+        this.metrics.setInFlight(this.inFlight.size);
         this.wake?.();
       });
     this.inFlight.set(msg.id, work);
+    this.metrics.setInFlight(this.inFlight.size);
   }
 
   /** While the gate is closed, held entries wait here; once it opens they go through begin again. */
@@ -213,7 +253,7 @@ export class Executor {
     this.held = [];
     this.localGate.stop();
     this.breakers.shutdown();
-    await Promise.allSettled([this.later.close(), this.adapter.close?.()]);
+    await Promise.allSettled([this.later.close(), this.adapter.close?.(), this.metricsServer?.close()]);
     this.redis.disconnect();
     this.stateValue = 'closed';
     this.log.info('executor closed');

@@ -71,6 +71,8 @@ export const ExecutorOptionsSchema = z.strictObject({
   /** A local kill switch: when this file says {"enabled": false}, no new effect starts. null turns it off. */
   localGateFile: z.string().nullable().default('executor_gate.json'),
   gatePollMs: positiveMs.default(500),
+  /** Port of /metrics, /healthz and /readyz; none when null (0 picks a free port). */
+  metricsPort: z.int().min(0).max(65_535).nullable().default(null),
 });
 
 export type ExecutorOptionsInput = z.input<typeof ExecutorOptionsSchema>;

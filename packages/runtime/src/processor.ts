@@ -11,6 +11,7 @@ import { LeaseKeeper } from './lease-keeper.ts';
 import type { Ledger } from './ledger.ts';
 import type { LocalGate } from './local-gate.ts';
 import { type Logger, lazyChild } from './logger.ts';
+import type { ExecutorMetrics } from './metrics.ts';
 import type { ExecutorOptions } from './options.ts';
 import { checkPolicy } from './policy.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -30,6 +31,7 @@ export type ProcessorDeps = {
   later: Later;
   localGate: LocalGate;
   approvalKeys: ReadonlyMap<string, import('node:crypto').KeyObject>;
+  metrics: ExecutorMetrics;
   log: Logger;
 };
 
@@ -149,6 +151,7 @@ export class IntentProcessor {
       return { ok: false as const, msBeforeNext: 1000 };
     });
     if (!take.ok) {
+      this.d.metrics.limited(a.intent.account);
       await this.deferAndRelease(a, take.msBeforeNext, { disarm: true, uncount: true, countRetry: false });
       return 'settled';
     }
@@ -321,6 +324,7 @@ export class IntentProcessor {
       ackIds: [a.msg.id],
     });
     if (committed.code === 'already_done') a.log.info({ done: committed.done }, 'an earlier receipt stands');
+    else this.d.metrics.receipt(status, a.msg.id);
   }
 
   private deadletterFields(msg: StreamMessage, reason: string, error: ReceiptError): string[] {

@@ -1,3 +1,4 @@
+import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import type { StreamMessage } from './processor.ts';
@@ -63,8 +64,7 @@ export class Reclaimer {
     const d = this.d;
     const rows = (await d.redis.xinfo('CONSUMERS', d.intents, d.group)) as unknown[][];
     for (const row of rows) {
-      const info: Record<string, unknown> = {};
-      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1];
+      const info = fieldsToRecord(row.map(String));
       const name = String(info.name);
       if (name === d.consumer || Number(info.pending) > 0 || Number(info.idle) < d.deadConsumerIdleMs)
         continue;

@@ -14,8 +14,15 @@ export class AuditLog {
   private readonly redis: Redis | Cluster;
   private readonly stream: string;
   private readonly file: string | null;
+  private readonly onAppend: (entry: AuditEntry) => void;
 
-  constructor(redis: Redis | Cluster, prefix: string, file: string | null) {
+  constructor(
+    redis: Redis | Cluster,
+    prefix: string,
+    file: string | null,
+    onAppend: (entry: AuditEntry) => void = () => {},
+  ) {
+    this.onAppend = onAppend;
     this.redis = redis;
     this.stream = globalKeys(prefix).audit;
     this.file = file;
@@ -33,6 +40,7 @@ export class AuditLog {
     const json = JSON.stringify(entry);
     await this.redis.xadd(this.stream, '*', 'audit', json);
     if (this.file) await appendFile(this.file, `${json}\n`, { flag: 'a', mode: 0o600 });
+    this.onAppend(entry);
     return entry;
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ApprovalSigner } from './approval-signer.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { CoordinatorConfig } from './config.ts';
+import type { CoordinatorMetrics } from './coordinator-metrics.ts';
 import type { RecordStore } from './record-store.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -17,6 +18,7 @@ export type CoordinatorContext = {
   audit: AuditLog;
   scheduler: Scheduler;
   signer: ApprovalSigner | null;
+  metrics: CoordinatorMetrics;
   log: Logger;
   ledger(channel: Channel): Ledger;
 };

@@ -8,6 +8,7 @@ import { ApprovalSigner } from './approval-signer.ts';
 import { AuditLog } from './audit-log.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { type CoordinatorContext, ledgers } from './context.ts';
+import { CoordinatorMetrics } from './coordinator-metrics.ts';
 import { releaseScheduled } from './decisions.ts';
 import { buildHttpApi } from './http-api.ts';
 import { Projection } from './projection.ts';
@@ -34,11 +35,13 @@ export class Coordinator {
       ? ApprovalSigner.fromFile(config.approval.keyId, config.approval.privateKeyFile)
       : null;
     this.redisUrl = config.redisUrl;
+    const metrics = new CoordinatorMetrics(redis, config.prefix);
     this.ctx = {
       config,
       redis,
       store: new RecordStore(redis, config.prefix),
-      audit: new AuditLog(redis, config.prefix, config.auditFile),
+      audit: new AuditLog(redis, config.prefix, config.auditFile, (entry) => metrics.decision(entry.action)),
+      metrics,
       scheduler: new Scheduler(config.redisUrl, config.prefix, log),
       signer,
       log,

@@ -1,4 +1,5 @@
 import { CHANNELS } from '@agent-ops/contracts/channels';
+import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { COORDINATOR_GROUP, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import type { CoordinatorContext } from './context.ts';
 
@@ -41,7 +42,9 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
     } catch {
       // The stream does not exist yet: no executor has started for the channel.
     }
-    const executors = groups.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === EXECUTORS_GROUP);
+    const executors = groups
+      .map((g) => fieldsToRecord(g.map(String)))
+      .find((g) => g.name === EXECUTORS_GROUP);
     checks.push({
       name: `${channel} executors`,
       ok: executors !== undefined && Number(executors.consumers) > 0,
@@ -55,7 +58,9 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
     } catch {
       // No receipts yet.
     }
-    const own = projection.map((g) => Object.fromEntries(chunk(g))).find((g) => g.name === COORDINATOR_GROUP);
+    const own = projection
+      .map((g) => fieldsToRecord(g.map(String)))
+      .find((g) => g.name === COORDINATOR_GROUP);
     if (own)
       checks.push({
         name: `${channel} state projection`,
@@ -74,10 +79,4 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
         : 'none (no account needs approval)',
   });
   return checks;
-}
-
-function chunk(flat: unknown[]): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
-  return out;
 }

@@ -111,6 +111,17 @@ export function buildHttpApi(ctx: CoordinatorContext): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const ok = await ctx.redis.ping().then(
+      (p) => p === 'PONG',
+      () => false,
+    );
+    return reply.status(ok ? 200 : 503).send({ ok });
+  });
+  // Counts only, nothing about any intent's content: scrapeable without a token.
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
 
   app.post('/v1/intents', async (req, reply) => {
     const who = caller(req, 'producer');

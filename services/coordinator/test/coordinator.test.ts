@@ -205,3 +205,17 @@ describe('coordinator: intake, approvals, schedules, state, audit', () => {
     await expect(w.producer.resolve('gated-1', { outcome: 'retry' })).rejects.toMatchObject({ status: 403 });
   });
 });
+
+describe('coordinator metrics and health', () => {
+  it('serves /readyz and /metrics with intents per state and decisions', async () => {
+    const w = await world();
+    await w.producer.submit(post('gated-m', 'waits'));
+    await w.producer.submit(post('free-m', 'goes', 'personal'));
+    await stateOf(w, 'free-m', 'succeeded');
+    expect((await fetch(`${w.coordinator.url}/readyz`)).status).toBe(200);
+    const text = await (await fetch(`${w.coordinator.url}/metrics`)).text();
+    expect(text).toMatch(/^ops_intents\{channel="x",state="pending_approval"\} 1$/m);
+    expect(text).toMatch(/^ops_intents\{channel="x",state="succeeded"\} 1$/m);
+    expect(text).toMatch(/^ops_decisions_total\{action="submitted"\} 2$/m);
+  });
+});
