@@ -1,5 +1,5 @@
 import type { Action } from '@agent-ops/contracts/channels';
-import { NonRetryableError } from '@agent-ops/contracts/errors';
+import { NonRetryableError, OutcomeUnknownError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type {
   ChannelAdapter,
@@ -42,7 +42,8 @@ export class XAdapter implements ChannelAdapter {
   private readonly o: Required<XAdapterOptions>;
 
   constructor(options: XAdapterOptions) {
-    this.o = { requestTimeoutMs: 20_000, reconcilePages: 5, ...options };
+    // X serves the latest 3,200 posts of a timeline: 32 pages of 100.
+    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, ...options };
   }
 
   hasAccount(account: string): boolean {
@@ -111,6 +112,9 @@ export class XAdapter implements ChannelAdapter {
       // X refuses the same text twice: if our earlier attempt posted it, that post is the result.
       const found = await this.reconcile(intent, ctx);
       if (found.outcome === 'done') return found.result;
+      if (found.outcome === 'unknown') {
+        throw new OutcomeUnknownError(`X says duplicate content; ${found.reason}`, 'duplicate_content');
+      }
       throw new NonRetryableError(
         'X refused the text as a duplicate of a post this intent did not make',
         'duplicate_content',
@@ -138,12 +142,17 @@ export class XAdapter implements ChannelAdapter {
         const match = timeline.tweets.find((t) => t.text.trim() === text);
         if (match)
           return { outcome: 'done', result: { externalId: match.id, url: postUrl(me.username, match.id) } };
-        if (timeline.done || page + 1 >= this.o.reconcilePages) break;
+        if (timeline.done) return { outcome: 'not_done' };
+        if (page + 1 >= this.o.reconcilePages) break;
         await timeline.fetchNext();
       }
     } catch (err) {
       throw classifyXError(err, true);
     }
-    return { outcome: 'not_done' };
+    // Not found, but not every post since the attempt was read: that proves nothing.
+    return {
+      outcome: 'unknown',
+      reason: `the account posted more than ${this.o.reconcilePages * 100} times since the attempt began, so its post could not be looked for`,
+    };
   }
 }

@@ -226,3 +226,54 @@ describe('x-executor, in process, against the fake X API', () => {
     expect(everything).toContain('[redacted]');
   });
 });
+
+describe('x reconcile when the timeline is longer than it may read', () => {
+  it('parks as unknown (never failed, never a second post) when the post may lie beyond the pages read', async () => {
+    const prefix = testPrefix();
+    const adapter = new XAdapter({
+      credentials: credentialsMap(),
+      apiBaseUrl: fake.url,
+      requestTimeoutMs: 2000,
+      reconcilePages: 1,
+    });
+    const e = new Executor(
+      adapter,
+      {
+        channel: 'x',
+        prefix,
+        redisUrl: url,
+        leaseTtlMs: 2000,
+        localGateFile: null,
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
+      createLogger('test', 'silent'),
+    );
+    running.push(e);
+    await e.start();
+    // X acts, drops the answer, and the account posts 150 times more before anyone can look.
+    fake.inject({ kind: 'act_then_drop' });
+    fake.onAct = () => {
+      fake.onAct = null;
+      for (let i = 0; i < 150; i += 1) {
+        fake.tweets.push({
+          id: String(1_900_000_000_000_000_000n + BigInt(i)),
+          text: `noise ${prefix} ${i}`,
+          authorId: '1001',
+          createdAt: new Date(),
+          inReplyTo: null,
+          deleted: false,
+        });
+      }
+    };
+    await xaddIntent(redis, prefix, 'x', post('buried-1', `buried ${prefix}`));
+    const [receipt] = await waitFor(async () => {
+      const r = await receipts(redis, prefix, 'x');
+      return r.length > 0 ? r : undefined;
+    }, 'a receipt');
+    expect(receipt).toMatchObject({
+      status: 'unknown',
+      error: { message: expect.stringMatching(/could not be looked for/) },
+    });
+    expect(fake.postsWithText(`buried ${prefix}`)).toHaveLength(1);
+  });
+});
