@@ -1,0 +1,181 @@
+// pnpm chaos: intents across every channel and several accounts while executor replicas are
+// SIGKILLed at random moments, Redis is killed and restarted once (appendonly, appendfsync
+// always) and the fakes inject 5xx, 429 with reset, and "act, then drop the connection".
+// Then it counts, at the fakes: no duplicate effect, no lost intent, every key terminal or
+// parked with a reason, nothing pending, no lease left. Exits 1 on any violation.
+import { join } from 'node:path';
+import { channelKeys } from '@agent-ops/contracts/keys';
+import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
+import { startRedisServer } from '@agent-ops/testkit/redis-server';
+import { Redis } from 'ioredis';
+import { type ChaosChannel, calendarChannel, emailChannel, webhookChannel, xChannel } from './channels.ts';
+import { type ChannelSummary, summaryTable, verify } from './verify.ts';
+
+const INTENTS = Number(process.env.CHAOS_INTENTS ?? 10_000);
+const KILLS = Number(process.env.CHAOS_KILLS ?? 24);
+const REPLICAS = Number(process.env.CHAOS_REPLICAS ?? 2);
+const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 15 * 60_000);
+const prefix = 'chaos';
+
+/** A small seeded generator, so a failing run can be repeated with CHAOS_SEED. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const random = rng(SEED);
+const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  log(`${INTENTS} intents, ${KILLS} kills, ${REPLICAS} replicas per channel, seed ${SEED}`);
+  const server = await startRedisServer({ appendfsync: 'always' });
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  redis.on('error', () => {});
+  const channels: ChaosChannel[] = [
+    await xChannel(),
+    await emailChannel(),
+    await calendarChannel(),
+    await webhookChannel(),
+  ];
+  const secrets = writeSecretsFile({ accounts: Object.assign({}, ...channels.map((c) => c.secrets)) });
+  const config = join(server.dir, 'executor-config.json');
+  await import('node:fs').then((fs) =>
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        defaultRateLimit: { points: 1_000_000, durationSec: 60 },
+        maxRetries: 50,
+        backoff: { baseMs: 100, maxMs: 2000 },
+        concurrency: 64,
+      }),
+    ),
+  );
+  const procs: Array<{ c: ChaosChannel; p: ServiceProcess }> = [];
+  const launch = async (c: ChaosChannel) => {
+    const p = startService(c.entry, {
+      ...c.env,
+      REDIS_URL: server.url,
+      OPS_PREFIX: prefix,
+      OPS_SECRETS_FILE: secrets,
+      OPS_CONFIG_FILE: config,
+      OPS_LEASE_TTL_MS: '2000',
+      OPS_LOCAL_GATE_FILE: join(server.dir, 'gate.json'),
+      LOG_LEVEL: 'warn',
+    });
+    procs.push({ c, p });
+    return p;
+  };
+  const stopAll = async () => {
+    await Promise.all(procs.map(({ p }) => p.kill('SIGKILL')));
+    await Promise.all(channels.map((c) => c.stop()));
+    redis.disconnect();
+    await server.stop();
+  };
+  try {
+    for (const c of channels) for (let i = 0; i < REPLICAS; i += 1) await launch(c);
+    await sleep(1500);
+
+    // Intents, spread over channels and accounts; one in ten written twice.
+    const keys = new Map(channels.map((c) => [c.channel, new Map<string, string>()]));
+    const weights: Array<[ChaosChannel, number]> = channels.map((c) => [c, c.channel === 'x' ? 0.4 : 0.2]);
+    const produce = async (from: number, to: number) => {
+      const pipeline = redis.pipeline();
+      for (let i = from; i < to; i += 1) {
+        let r = random();
+        const c = (weights.find(([, w]) => (r -= w) < 0)?.[0] ?? channels[0]) as ChaosChannel;
+        const account = c.accounts[Math.floor(random() * c.accounts.length)] as string;
+        const key = `chaos-${c.channel}-${i}`;
+        const marker = `chaos ${SEED} ${key}`;
+        keys.get(c.channel)?.set(key, marker);
+        const json = JSON.stringify(c.intent(key, account, marker));
+        pipeline.xadd(channelKeys(prefix, c.channel).intents, '*', 'intent', json);
+        if (random() < 0.1) pipeline.xadd(channelKeys(prefix, c.channel).intents, '*', 'intent', json);
+      }
+      await pipeline.exec();
+    };
+
+    // Producing, faults and kills all at once, over a window long enough for the kills.
+    const windowMs = Math.max(8000, KILLS * 700);
+    let produced = 0;
+    let kills = 0;
+    let faults = 0;
+    let restarted = false;
+    const t0 = Date.now();
+    while (Date.now() - t0 < windowMs) {
+      const due = Math.min(INTENTS, Math.ceil((INTENTS * (Date.now() - t0)) / (windowMs * 0.8)));
+      if (due > produced) {
+        await produce(produced, due);
+        produced = due;
+      }
+      if (kills < KILLS && Date.now() - t0 > ((kills + 0.5) * windowMs) / (KILLS + 1)) {
+        const victim = procs.filter(({ p }) => p.child.exitCode === null && p.child.signalCode === null);
+        const v = victim[Math.floor(random() * victim.length)];
+        if (v) {
+          await v.p.kill('SIGKILL');
+          kills += 1;
+          void sleep(200 + random() * 800).then(() => launch(v.c));
+        }
+      }
+      if (!restarted && Date.now() - t0 > windowMs / 2) {
+        restarted = true;
+        log('killing and restarting Redis');
+        await server.restart();
+      }
+      if (random() < 0.3) {
+        const c = channels[Math.floor(random() * channels.length)] as ChaosChannel;
+        c.fault(random);
+        faults += 1;
+      }
+      await sleep(100);
+    }
+    if (produced < INTENTS) await produce(produced, INTENTS);
+    log(
+      `produced ${INTENTS}, ${kills} kills, ${faults} faults, 1 Redis restart; waiting for every key to settle`,
+    );
+
+    const total = [...keys.values()].reduce((n, m) => n + m.size, 0);
+    for (;;) {
+      let done = 0;
+      for (const c of channels) done += await redis.hlen(channelKeys(prefix, c.channel).done);
+      if (done >= total) break;
+      if (Date.now() - started > DEADLINE_MS) {
+        log(`deadline passed with ${done}/${total} keys settled`);
+        break;
+      }
+      await sleep(1000);
+    }
+    await sleep(1500);
+
+    const rows: ChannelSummary[] = [];
+    const violations: string[] = [];
+    for (const c of channels) {
+      const v = await verify(redis, prefix, c, keys.get(c.channel) as Map<string, string>);
+      rows.push(v.summary);
+      violations.push(...v.violations);
+    }
+    console.log(summaryTable(rows));
+    console.log(
+      `\n${INTENTS} intents, ${kills} SIGKILLs, ${faults} injected faults, 1 Redis restart (appendfsync always), seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+    if (violations.length > 0) {
+      console.log(`\n${violations.length} violations:\n${violations.slice(0, 50).join('\n')}`);
+      return 1;
+    }
+    console.log(
+      'no violations: zero duplicate effects, zero lost intents, every key terminal or parked with a reason, nothing pending, no lease left',
+    );
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+process.exitCode = await main();
