@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { CoordinatorApiError, CoordinatorClient } from '../client.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { serviceCommand } from './service-command.ts';
 
 const HELP = `ops: talk to the agent-ops coordinator
 
@@ -15,11 +16,19 @@ const HELP = `ops: talk to the agent-ops coordinator
   ops gate                              ops gate on|off --reason WHY [--scope global|x|email|calendar|webhook]
   ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
+  ops service install|uninstall --role brain|hands [--platform launchd|systemd] [--dir D] [--env-file F]
 
   --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
   exit codes: 0 ok, 1 refused, 2 bad input, 3 not found, 4 key reused, 5 unreachable, 6 not authorised`;
 
 const STRING_OPTIONS = [
+  'role',
+  'platform',
+  'dir',
+  'env-file',
+  'log-dir',
+  'root',
+  'node',
   'url',
   'token',
   'file',
@@ -64,6 +73,14 @@ async function main(argv: string[]): Promise<number> {
   if (!name || flags.help) {
     process.stdout.write(`${HELP}\n`);
     return name || flags.help ? EXIT.ok : EXIT.usage;
+  }
+  if (name === 'service') {
+    try {
+      return serviceCommand(args, flags, (line) => process.stdout.write(`${line}\n`));
+    } catch (err) {
+      process.stderr.write(`ops service: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
   }
   const command = COMMANDS[name];
   if (!command) {
