@@ -9,6 +9,7 @@ import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
 import { Redis } from 'ioredis';
 import { type ChaosChannel, calendarChannel, emailChannel, webhookChannel, xChannel } from './channels.ts';
+import { scanForSecrets, secretValues } from './secrets-scan.ts';
 import { type ChannelSummary, summaryTable, verify } from './verify.ts';
 
 const INTENTS = Number(process.env.CHAOS_INTENTS ?? 10_000);
@@ -45,7 +46,8 @@ async function main(): Promise<number> {
     await calendarChannel(),
     await webhookChannel(),
   ];
-  const secrets = writeSecretsFile({ accounts: Object.assign({}, ...channels.map((c) => c.secrets)) });
+  const accounts = Object.assign({}, ...channels.map((c) => c.secrets));
+  const secrets = writeSecretsFile({ accounts });
   const config = join(server.dir, 'executor-config.json');
   await import('node:fs').then((fs) =>
     fs.writeFileSync(
@@ -68,7 +70,7 @@ async function main(): Promise<number> {
       OPS_CONFIG_FILE: config,
       OPS_LEASE_TTL_MS: '2000',
       OPS_LOCAL_GATE_FILE: join(server.dir, 'gate.json'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     });
     procs.push({ c, p });
     return p;
@@ -161,7 +163,17 @@ async function main(): Promise<number> {
       rows.push(v.summary);
       violations.push(...v.violations);
     }
+    const scan = await scanForSecrets(
+      redis,
+      prefix,
+      procs.map(({ p }) => p.output()),
+      secretValues(accounts),
+    );
+    violations.push(...scan.hits.slice(0, 20).map((h) => `secret found in ${h}`));
     console.log(summaryTable(rows));
+    console.log(
+      `\nsecrets scan: ${scan.lines} log lines and ${scan.entries} stream entries, ${scan.hits.length} hits`,
+    );
     console.log(
       `\n${INTENTS} intents, ${kills} SIGKILLs, ${faults} injected faults, 1 Redis restart (appendfsync always), seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );

@@ -24,6 +24,7 @@ describe('pnpm chaos, CI-sized', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(/^\| all \| 1000 \| \d+ \| \d+ \| 0 \| 0 \| \d+ \| 0 \| 0 \| 0 \| 0 \|$/m);
     expect(out).toContain('5 SIGKILLs');
+    expect(out).toMatch(/secrets scan: [1-9]\d* log lines and [1-9]\d* stream entries, 0 hits/);
     expect(out).toContain('no violations');
   }, 240_000);
 });
