@@ -31,6 +31,16 @@ function rng(seed: number): () => number {
   };
 }
 const random = rng(SEED);
+
+/** The entry whose share of the weights the value in [0, 1) falls into. */
+function weighted<T>(entries: Array<[T, number]>, value: number): T {
+  let left = value;
+  for (const [item, weight] of entries) {
+    left -= weight;
+    if (left < 0) return item;
+  }
+  return (entries[entries.length - 1] as [T, number])[0];
+}
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,8 +101,7 @@ async function main(): Promise<number> {
     const produce = async (from: number, to: number) => {
       const pipeline = redis.pipeline();
       for (let i = from; i < to; i += 1) {
-        let r = random();
-        const c = (weights.find(([, w]) => (r -= w) < 0)?.[0] ?? channels[0]) as ChaosChannel;
+        const c = weighted(weights, random());
         const account = c.accounts[Math.floor(random() * c.accounts.length)] as string;
         const key = `chaos-${c.channel}-${i}`;
         const marker = `chaos ${SEED} ${key}`;
