@@ -1,0 +1,251 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { channelKeys } from '@agent-ops/contracts/keys';
+import { waitFor } from '@agent-ops/testkit/wait';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { post } from '../../coordinator/test/world.ts';
+import { CSP } from '../src/dashboard.ts';
+import { DASHBOARD_TOKEN, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
+
+const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');
+const XSS_TEXT = `<script>alert("xss-script")</script><img src=x onerror="alert('xss-img')"> & "quotes"`;
+
+let s: Stack;
+let context: BrowserContext;
+let page: Page;
+const dialogs: string[] = [];
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  s = await startStack(inject('redisUrl'));
+}, 60_000);
+afterAll(async () => {
+  await stopStack(s);
+});
+
+describe('dashboard: HTTP guards', () => {
+  it('refuses every request without a session', async () => {
+    for (const path of ['/events', '/api/snapshot']) {
+      expect((await fetch(`${s.url}${path}`)).status).toBe(401);
+    }
+    const action = await fetch(`${s.url}/api/gate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'global', enabled: false, reason: 'no session' }),
+    });
+    expect(action.status).toBe(401);
+    const home = await fetch(`${s.url}/`, { redirect: 'manual' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/login');
+    const wrong = await fetch(`${s.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=not-the-token',
+      redirect: 'manual',
+    });
+    expect(wrong.headers.get('location')).toBe('/login?error=token');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('sets a strict session cookie and CSP, and refuses an action without the CSRF token (403)', async () => {
+    const res = await fetch(`${s.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: DASHBOARD_TOKEN }).toString(),
+      redirect: 'manual',
+    });
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const { cookie, csrf } = await loginHttp(s.url);
+    expect(csrf.length).toBeGreaterThan(20);
+    const home = await fetch(`${s.url}/`, { headers: { cookie } });
+    expect(home.headers.get('content-security-policy')).toBe(CSP);
+    expect(await home.text()).not.toMatch(/<script>|<script [^>]*>[^<]/);
+
+    const gate = { scope: 'global', enabled: false, reason: 'csrf test' };
+    const headers = { cookie, 'content-type': 'application/json' };
+    const noToken = await fetch(`${s.url}/api/gate`, { method: 'POST', headers, body: JSON.stringify(gate) });
+    expect(noToken.status).toBe(403);
+    const badToken = await fetch(`${s.url}/api/gate`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': `${csrf.slice(0, -2)}xx` },
+      body: JSON.stringify(gate),
+    });
+    expect(badToken.status).toBe(403);
+    const otherOrigin = await fetch(`${s.url}/api/gate`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf, origin: 'http://evil.example' },
+      body: JSON.stringify(gate),
+    });
+    expect(otherOrigin.status).toBe(403);
+    // Nothing changed: the gate is open and no decision was audited.
+    expect(await s.world.redis.hget(channelKeys(s.world.prefix, 'x').gate, 'global')).toBeNull();
+    expect(s.world.auditLines().filter((a) => a.action === 'gate_changed')).toHaveLength(0);
+    // With the token, a bad body is refused by validation, naming the field.
+    const invalid = await fetch(`${s.url}/api/gate`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body: JSON.stringify({ ...gate, reason: '' }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { message: string }).message).toMatch(/reason/);
+  });
+
+  it('reads with a read-only Redis user (a write on its connection is refused)', async () => {
+    await expect(s.dashboard.redis.set(`${s.world.prefix}:probe`, '1')).rejects.toThrow(/NOPERM/);
+    const { cookie } = await loginHttp(s.url);
+    const res = await fetch(`${s.url}/api/snapshot`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { snapshot: { redis: { ok: boolean } } };
+    expect(body.snapshot.redis.ok).toBe(true);
+  });
+});
+
+describe('dashboard: in a real browser', () => {
+  beforeAll(async () => {
+    context = await s.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(8000);
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('logs in with the token', async () => {
+    await page.goto(`${s.url}/`);
+    expect(page.url()).toMatch(/\/login$/);
+    await page.fill('#token', 'wrong-token-wrong-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error');
+    await page.fill('#token', DASHBOARD_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live.pill-ok');
+    await page.waitForSelector('body[data-ready="1"]');
+    expect(await page.textContent('#approvals-list')).toMatch(/Nothing waits for approval/);
+  });
+
+  it('shows a pending post with XSS payloads as inert text, approves it, and its receipt links within 2 s', async () => {
+    await s.world.producer.submit(post('launch-xss', XSS_TEXT));
+    const item = page.locator('#approvals-list article', { hasText: 'launch-xss' });
+    await item.waitFor();
+    expect(await item.locator('.post-text').textContent()).toBe(XSS_TEXT);
+    expect(await page.locator('#approvals-list img').count()).toBe(0);
+    expect(await page.locator('#approvals-list script').count()).toBe(0);
+    await page.screenshot({ path: join(OUTPUT, 'approvals-1280.png'), fullPage: true });
+
+    await item.locator('input[name=comment]').fill('ok <b>bold</b>');
+    const started = Date.now();
+    await item.locator('button[data-action=approve]').click();
+    const link = page.locator('#receipts-body tr[data-key="launch-xss"] a');
+    await link.waitFor({ timeout: 2000 });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(2000);
+    expect(await link.getAttribute('href')).toMatch(/^https:\/\/x\.com\/antifund\/status\/\d+$/);
+    expect(await page.locator('#receipts-body tr[data-key="launch-xss"] td.what').textContent()).toBe(
+      XSS_TEXT,
+    );
+    expect(s.world.fake.postsWithText(XSS_TEXT)).toHaveLength(1);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate('document.querySelectorAll("img").length')).toBe(0);
+    process.stderr.write(`[dashboard test] approve click to receipt link visible: ${elapsed} ms\n`);
+  });
+
+  it('replays a deadlettered intent (a post refused with 400)', async () => {
+    s.world.fake.inject({ kind: 'status', status: 400, body: { title: 'Invalid Request', detail: 'bad' } });
+    await s.world.producer.submit(post('dl-1', 'refused the first time', 'personal'));
+    const entry = page.locator('#deadletter-list article', { hasText: 'dl-1' });
+    await entry.waitFor({ timeout: 10_000 });
+    const replay = entry.locator('button', { hasText: 'Replay' });
+    await waitFor(async () => !(await replay.isDisabled()), 'replay to be enabled', 10_000);
+    expect(await page.locator('#receipts-body tr[data-key="dl-1"][data-status="failed"]').count()).toBe(1);
+    await page.screenshot({ path: join(OUTPUT, 'deadletter-1280.png'), fullPage: true });
+    await replay.click();
+    await page
+      .locator('#receipts-body tr[data-key="dl-1"][data-status="succeeded"] a')
+      .waitFor({ timeout: 10_000 });
+    expect(s.world.fake.postsWithText('refused the first time')).toHaveLength(1);
+    expect(s.world.auditLines().some((a) => a.action === 'replayed' && a.idempotencyKey === 'dl-1')).toBe(
+      true,
+    );
+  });
+
+  it('closes the gate with a reason; after that no new call reaches the fake', async () => {
+    await page.selectOption('#gate-scope', 'global');
+    await page.click('#gate-close');
+    await page.fill('#gate-reason', 'pausing <everything>');
+    await page.click('#gate-confirm-go');
+    await page.locator('#notice.ok').waitFor();
+    await page.locator('#gate.alarm').waitFor();
+    expect(await page.locator('#gate-state').textContent()).toContain('“pausing <everything>”');
+    const calls = s.world.fake.postCalls().length;
+    await s.world.producer.submit(post('held-1', 'held while closed', 'personal'));
+    await page.screenshot({ path: join(OUTPUT, 'gate-closed-1280.png'), fullPage: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(s.world.fake.postCalls().length).toBe(calls);
+    expect(s.world.auditLines().some((a) => a.action === 'gate_changed')).toBe(true);
+
+    await page.click('#gate-open');
+    await page.fill('#gate-reason', 'resume');
+    await page.click('#gate-confirm-go');
+    await page.locator('#receipts-body tr[data-key="held-1"] a').waitFor({ timeout: 10_000 });
+    expect(s.world.fake.postsWithText('held while closed')).toHaveLength(1);
+  });
+
+  it('cancels a scheduled intent and filters receipts', async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await s.world.producer.submit(post('sched-1', 'tomorrow maybe', 'personal', { notBefore: later }));
+    const item = page.locator('#scheduled-list article', { hasText: 'sched-1' });
+    await item.waitFor();
+    await item.locator('button', { hasText: 'Cancel' }).click();
+    await item.waitFor({ state: 'detached' });
+    expect(await page.textContent('#scheduled-list')).toMatch(/Nothing is scheduled/);
+
+    await page.selectOption('#f-status', 'failed');
+    await waitFor(
+      async () => (await page.locator('#receipts-body tr').count()) === 1,
+      'only failed receipts',
+      5000,
+    );
+    expect(await page.locator('#receipts-body tr').first().getAttribute('data-key')).toBe('dl-1');
+    await page.selectOption('#f-status', '');
+    await page.locator('#receipts-body tr[data-key="launch-xss"]').waitFor();
+  });
+
+  it('looks right at laptop and phone widths (screenshots)', async () => {
+    await s.world.producer.submit(
+      post(
+        'launch-2026-11-24',
+        'We are live: agent-ops 1.0.\nEvery post approved by a person, carried out once, with a receipt.',
+      ),
+    );
+    await page.locator('#approvals-list article', { hasText: 'launch-2026-11-24' }).waitFor();
+    await page.evaluate('document.getElementById("notice").hidden = true; window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(OUTPUT, 'overview-1280.png'), fullPage: true });
+    await page.screenshot({ path: join(OUTPUT, 'top-1280.png') });
+    mkdirSync(DOCS, { recursive: true });
+    copyFileSync(join(OUTPUT, 'top-1280.png'), join(DOCS, 'dashboard.png'));
+    const phone = await s.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const cookies = await context.cookies();
+    await phone.addCookies(cookies);
+    const p = await phone.newPage();
+    await p.goto(`${s.url}/`);
+    await p.waitForSelector('body[data-ready="1"]');
+    const overflow = await p.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await p.screenshot({ path: join(OUTPUT, 'overview-390.png'), fullPage: true });
+    await phone.close();
+    expect(dialogs).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(await page.textContent('#accounts-body')).toMatch(/antifund.*post: \d+ of 20/s);
+  });
+});

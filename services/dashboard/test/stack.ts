@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger } from '@agent-ops/runtime/logger';
+import { freePort } from '@agent-ops/testkit/free-port';
+import { type Browser, chromium } from 'playwright-core';
+import { OPERATOR_TOKEN, World } from '../../coordinator/test/world.ts';
+import { parseDashboardConfig } from '../src/config.ts';
+import { Dashboard } from '../src/dashboard.ts';
+
+export const DASHBOARD_TOKEN = 'dashboard-login-token-0123456789';
+export const OUTPUT = join(import.meta.dirname, '..', 'test-output');
+
+/**
+ * Read-only Redis user for the dashboard, as `pnpm redis-acl` makes it: read commands on this
+ * test's keys only. Any write would be refused.
+ */
+export async function readOnlyUrl(w: World): Promise<string> {
+  const user = `dash-${w.prefix}`;
+  const password = `pw-${w.prefix}`;
+  // The dashboard role of scripts/redis-acl-rules.ts: read commands on the prefix's keys, and what connecting needs.
+  const rules = `%R~${w.prefix}:* +@read -@dangerous +hello +auth +ping +client|setname +client|getname +client|id +client|info +info +select +time`;
+  await w.redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...rules.split(' '));
+  const u = new URL(w.redisUrl);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
+export type Stack = { world: World; dashboard: Dashboard; url: string; browser: Browser; user: string };
+
+export async function startStack(redisUrl: string): Promise<Stack> {
+  mkdirSync(OUTPUT, { recursive: true });
+  const world = await new World(redisUrl).start();
+  const config = parseDashboardConfig({
+    redisUrl: await readOnlyUrl(world),
+    prefix: world.prefix,
+    port: await freePort(),
+    token: DASHBOARD_TOKEN,
+    coordinatorUrl: world.coordinator.url,
+    operatorToken: OPERATOR_TOKEN,
+    refreshMs: 250,
+    accounts: { antifund: { rateLimits: { post: { points: 20, durationSec: 900 } } } },
+  });
+  const dashboard = new Dashboard(config, createLogger('dashboard', 'silent'));
+  const url = await dashboard.start();
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  return { world, dashboard, url, browser, user: `dash-${world.prefix}` };
+}
+
+export async function stopStack(s: Stack | undefined): Promise<void> {
+  if (!s) return;
+  await s.browser.close().catch(() => {});
+  await s.dashboard.close();
+  await s.world.redis.call('ACL', 'DELUSER', s.user).catch(() => {});
+  await s.world.stop();
+}
+
+/** Logs in with the token (HTTP, no browser) and returns the session cookie and the page's CSRF token. */
+export async function loginHttp(url: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: DASHBOARD_TOKEN }).toString(),
+    redirect: 'manual',
+  });
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(';')[0] ?? '';
+  const page = await (await fetch(`${url}/`, { headers: { cookie } })).text();
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1] ?? '';
+  return { cookie, csrf };
+}
