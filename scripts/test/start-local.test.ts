@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runNode } from '@agent-ops/testkit/run-node';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -10,18 +11,9 @@ function running(pattern: string): string {
 
 describe("pnpm start (the README's first command)", () => {
   it('brings up Redis, the fake X and an executor, carries out the demo intents, and leaves nothing running', async () => {
-    const child = spawn(process.execPath, [join(root, 'scripts/start-local.ts'), '--exit-when-done'], {
-      env: { PATH: process.env.PATH ?? '', OPS_PREFIX: `demo${process.pid}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output: out } = await runNode(join(root, 'scripts/start-local.ts'), ['--exit-when-done'], {
+      env: { OPS_PREFIX: `demo${process.pid}` },
     });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, out).toBe(0);
     expect(out).toMatch(/succeeded +launch-\S+ +https:\/\/x\.com\/antifund\/status\/\d+/);
     expect(out).toMatch(/rejected +stranger-\S+ +unknown_account/);

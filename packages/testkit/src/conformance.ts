@@ -30,6 +30,23 @@ export type ConformanceFake = {
   stop(): Promise<void>;
 };
 
+/** The part of a ConformanceFake that every fake in the test kit has in the same shape. */
+export function fakeControls(fake: {
+  outageUntil: number;
+  onAct: ((...args: never[]) => void | Promise<void>) | null;
+  stop(): Promise<void>;
+}): Pick<ConformanceFake, 'setOutageUntil' | 'setOnAct' | 'stop'> {
+  return {
+    setOutageUntil: (ms) => {
+      fake.outageUntil = ms;
+    },
+    setOnAct: (fn) => {
+      fake.onAct = fn;
+    },
+    stop: () => fake.stop(),
+  };
+}
+
 export type ConformanceTarget = {
   channel: Channel;
   /** The service entry, run with Node as users run it. */

@@ -1,7 +1,6 @@
 import { parseIntentJson } from '@agent-ops/contracts/codec';
-import { Executor } from '@agent-ops/runtime/executor';
-import { createLogger } from '@agent-ops/runtime/logger';
 import { FakeCalendar } from '@agent-ops/testkit/fake-calendar';
+import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
 import { waitFor } from '@agent-ops/testkit/wait';
@@ -13,13 +12,13 @@ import { eventIdFor } from '../src/event-id.ts';
 const url = inject('redisUrl');
 const redis = redisClient(url);
 let fake: FakeCalendar;
-const running: Executor[] = [];
+const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
   fake = await new FakeCalendar({ refreshTokens: { 'refresh-acme': 'ops@acme.example' } }).start();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
+  await harness.closeAll();
   fake.clearFaults();
 });
 afterAll(async () => {
@@ -42,20 +41,11 @@ function adapter(refreshToken = 'refresh-acme') {
 }
 
 async function start(prefix: string, refreshToken?: string) {
-  const e = new Executor(
-    adapter(refreshToken),
-    {
-      channel: 'calendar',
-      prefix,
-      redisUrl: url,
-      leaseTtlMs: 3000,
-      localGateFile: null,
-      backoff: { baseMs: 50, maxMs: 100 },
-    },
-    createLogger('test', 'silent'),
-  );
-  running.push(e);
-  await e.start();
+  return harness.start(adapter(refreshToken), {
+    prefix,
+    leaseTtlMs: 3000,
+    backoff: { baseMs: 50, maxMs: 100 },
+  });
 }
 
 const create = (key: string, summary: string) => ({
@@ -71,11 +61,8 @@ const create = (key: string, summary: string) => ({
   },
 });
 
-async function receiptsOf(prefix: string, n: number) {
-  return waitFor(async () => {
-    const r = await receipts(redis, prefix, 'calendar');
-    return r.length >= n && (await pendingCount(redis, prefix, 'calendar')) === 0 ? r : undefined;
-  }, `${n} receipts`);
+function receiptsOf(prefix: string, n: number) {
+  return settledReceipts(redis, prefix, 'calendar', n);
 }
 
 describe('calendar-executor with the real googleapis client', () => {

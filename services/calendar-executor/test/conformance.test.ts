@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { conformanceSuite } from '@agent-ops/testkit/conformance';
+import { conformanceSuite, fakeControls } from '@agent-ops/testkit/conformance';
 import { FakeCalendar } from '@agent-ops/testkit/fake-calendar';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 
@@ -45,13 +45,7 @@ conformanceSuite({
         effectTimes: () => fake.events.map((e) => Date.parse(e.created)).sort((a, b) => a - b),
         attempts: () => creates().length,
         inject: (kind) => fake.inject({ kind }, { method: 'POST', path: /\/events$/ }),
-        setOutageUntil: (ms) => {
-          fake.outageUntil = ms;
-        },
-        setOnAct: (fn) => {
-          fake.onAct = fn;
-        },
-        stop: () => fake.stop(),
+        ...fakeControls(fake),
       },
     };
   },

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type NodeRun, runNode } from '@agent-ops/testkit/run-node';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OPERATOR_TOKEN, PRODUCER_TOKEN, World } from './world.ts';
@@ -13,28 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => w.stop());
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 function ops(
   args: string[],
   options: { token?: string | null; stdin?: string; url?: string } = {},
-): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    OPS_COORDINATOR_URL: options.url ?? w.coordinator.url,
-  };
+): Promise<NodeRun> {
+  const env: Record<string, string> = { OPS_COORDINATOR_URL: options.url ?? w.coordinator.url };
   if (options.token !== null) env.OPS_TOKEN = options.token ?? OPERATOR_TOKEN;
-  const child = spawn(process.execPath, [OPS, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return runNode(OPS, args, { env, stdin: options.stdin });
 }
 
 describe('the ops CLI, run as a process', () => {

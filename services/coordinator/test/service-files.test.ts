@@ -1,24 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runNode } from '@agent-ops/testkit/run-node';
 import { describe, expect, it } from 'vitest';
 
 const OPS = join(import.meta.dirname, '..', 'src', 'cli', 'ops.ts');
 
-function ops(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [OPS, ...args], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+async function ops(args: string[]): Promise<{ code: number | null; out: string }> {
+  const run = await runNode(OPS, args);
+  return { code: run.code, out: run.output };
 }
 
 function workdir() {

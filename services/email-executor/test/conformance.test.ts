@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { conformanceSuite } from '@agent-ops/testkit/conformance';
+import { conformanceSuite, fakeControls } from '@agent-ops/testkit/conformance';
 import { FakeSmtp } from '@agent-ops/testkit/fake-smtp';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 
@@ -41,13 +41,7 @@ conformanceSuite({
         effectTimes: () => fake.messages.map((m) => m.receivedAt.getTime()).sort((a, b) => a - b),
         attempts: () => fake.calls.length,
         inject: (kind) => fake.inject({ kind }),
-        setOutageUntil: (ms) => {
-          fake.outageUntil = ms;
-        },
-        setOnAct: (fn) => {
-          fake.onAct = fn;
-        },
-        stop: () => fake.stop(),
+        ...fakeControls(fake),
       },
     };
   },

@@ -1,6 +1,5 @@
-import { Executor } from '@agent-ops/runtime/executor';
-import { createLogger } from '@agent-ops/runtime/logger';
 import { FakeSmtp } from '@agent-ops/testkit/fake-smtp';
+import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
 import { waitFor } from '@agent-ops/testkit/wait';
@@ -13,13 +12,13 @@ const url = inject('redisUrl');
 const redis = redisClient(url);
 const PASSWORD = 'smtp-password-7f3a9c';
 let fake: FakeSmtp;
-const running: Executor[] = [];
+const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
   fake = await new FakeSmtp({ users: { ops: PASSWORD } }).start();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
+  await harness.closeAll();
   fake.clearFaults();
 });
 afterAll(async () => {
@@ -38,20 +37,11 @@ function account(extra: Record<string, unknown> = {}): EmailAccount {
 }
 
 async function start(prefix: string, accounts: Record<string, EmailAccount> = { acme: account() }) {
-  const e = new Executor(
-    new EmailAdapter(new Map(Object.entries(accounts))),
-    {
-      channel: 'email',
-      prefix,
-      redisUrl: url,
-      leaseTtlMs: 3000,
-      localGateFile: null,
-      backoff: { baseMs: 50, maxMs: 100 },
-    },
-    createLogger('test', 'silent'),
-  );
-  running.push(e);
-  await e.start();
+  return harness.start(new EmailAdapter(new Map(Object.entries(accounts))), {
+    prefix,
+    leaseTtlMs: 3000,
+    backoff: { baseMs: 50, maxMs: 100 },
+  });
 }
 
 const mail = (key: string, payload: Record<string, unknown>, acct = 'acme') => ({
@@ -68,11 +58,8 @@ const mail = (key: string, payload: Record<string, unknown>, acct = 'acme') => (
   },
 });
 
-async function receiptsOf(prefix: string, n: number) {
-  return waitFor(async () => {
-    const r = await receipts(redis, prefix, 'email');
-    return r.length >= n && (await pendingCount(redis, prefix, 'email')) === 0 ? r : undefined;
-  }, `${n} receipts`);
+function receiptsOf(prefix: string, n: number) {
+  return settledReceipts(redis, prefix, 'email', n);
 }
 
 describe('email-executor with the real nodemailer and an SMTP server', () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { conformanceSuite } from '@agent-ops/testkit/conformance';
+import { conformanceSuite, fakeControls } from '@agent-ops/testkit/conformance';
 import { FakeWebhook } from '@agent-ops/testkit/fake-webhook';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 
@@ -39,13 +39,7 @@ conformanceSuite({
         effectTimes: () => fake.calls.filter((c) => c.acted).map((c) => c.at),
         attempts: () => fake.calls.length,
         inject: (kind) => fake.inject({ kind }),
-        setOutageUntil: (ms) => {
-          fake.outageUntil = ms;
-        },
-        setOnAct: (fn) => {
-          fake.onAct = fn;
-        },
-        stop: () => fake.stop(),
+        ...fakeControls(fake),
       },
     };
   },

@@ -1,7 +1,6 @@
 import { channelKeys } from '@agent-ops/contracts/keys';
-import { Executor } from '@agent-ops/runtime/executor';
-import { createLogger } from '@agent-ops/runtime/logger';
 import { FakeWebhook } from '@agent-ops/testkit/fake-webhook';
+import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
 import { waitFor } from '@agent-ops/testkit/wait';
@@ -13,13 +12,13 @@ const url = inject('redisUrl');
 const redis = redisClient(url);
 const SECRET = 'hmac-secret-0123456789';
 let fake: FakeWebhook;
-const running: Executor[] = [];
+const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
   fake = await new FakeWebhook({ '/hooks/deploy': SECRET }).start();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
+  await harness.closeAll();
   fake.clearFaults();
 });
 afterAll(async () => {
@@ -49,20 +48,11 @@ async function start(prefix: string) {
       ]),
     ],
   ]);
-  const e = new Executor(
-    new WebhookAdapter(endpoints),
-    {
-      channel: 'webhook',
-      prefix,
-      redisUrl: url,
-      leaseTtlMs: 2000,
-      localGateFile: null,
-      backoff: { baseMs: 50, maxMs: 100 },
-    },
-    createLogger('test', 'silent'),
-  );
-  running.push(e);
-  await e.start();
+  return harness.start(new WebhookAdapter(endpoints), {
+    prefix,
+    leaseTtlMs: 2000,
+    backoff: { baseMs: 50, maxMs: 100 },
+  });
 }
 
 const call = (key: string, endpointName: string, body: unknown = { ref: 'main' }) => ({
@@ -73,11 +63,8 @@ const call = (key: string, endpointName: string, body: unknown = { ref: 'main' }
   payload: { endpoint: endpointName, body },
 });
 
-async function receiptsOf(prefix: string, n: number) {
-  return waitFor(async () => {
-    const r = await receipts(redis, prefix, 'webhook');
-    return r.length >= n && (await pendingCount(redis, prefix, 'webhook')) === 0 ? r : undefined;
-  }, `${n} receipts`);
+function receiptsOf(prefix: string, n: number) {
+  return settledReceipts(redis, prefix, 'webhook', n);
 }
 
 describe('webhook-executor', () => {

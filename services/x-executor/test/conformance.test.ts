@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { conformanceSuite } from '@agent-ops/testkit/conformance';
+import { conformanceSuite, fakeControls } from '@agent-ops/testkit/conformance';
 import { FakeX } from '@agent-ops/testkit/fake-x';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 
@@ -32,13 +32,7 @@ conformanceSuite({
         effectTimes: () => fake.tweets.map((t) => t.createdAt.getTime()).sort((a, b) => a - b),
         attempts: () => fake.postCalls().length,
         inject: (kind) => fake.inject({ kind }),
-        setOutageUntil: (ms) => {
-          fake.outageUntil = ms;
-        },
-        setOnAct: (fn) => {
-          fake.onAct = fn;
-        },
-        stop: () => fake.stop(),
+        ...fakeControls(fake),
       },
     };
   },

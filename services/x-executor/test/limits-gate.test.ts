@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
-import { Executor } from '@agent-ops/runtime/executor';
 import { setGate, waitForEffectsToSettle } from '@agent-ops/runtime/gate-control';
-import { createLogger } from '@agent-ops/runtime/logger';
 import type { ExecutorOptionsInput } from '@agent-ops/runtime/options';
 import type { FakeX } from '@agent-ops/testkit/fake-x';
+import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
 import { waitFor } from '@agent-ops/testkit/wait';
@@ -17,13 +16,13 @@ import { credentialsMap, post, startFakeX } from './helpers.ts';
 const url = inject('redisUrl');
 const redis = redisClient(url);
 let fake: FakeX;
-const running: Executor[] = [];
+const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
   fake = await startFakeX();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
+  await harness.closeAll();
   fake.clearFaults();
   fake.latencyMs = 0;
 });
@@ -38,22 +37,7 @@ async function replica(prefix: string, extra: Partial<ExecutorOptionsInput> = {}
     apiBaseUrl: fake.url,
     requestTimeoutMs: 2000,
   });
-  const e = new Executor(
-    adapter,
-    {
-      channel: 'x',
-      prefix,
-      redisUrl: url,
-      leaseTtlMs: 2000,
-      localGateFile: null,
-      backoff: { baseMs: 50, maxMs: 200 },
-      ...extra,
-    },
-    createLogger('test', process.env.TEST_LOG ?? 'silent'),
-  );
-  running.push(e);
-  await e.start();
-  return e;
+  return harness.start(adapter, { prefix, leaseTtlMs: 2000, backoff: { baseMs: 50, maxMs: 200 }, ...extra });
 }
 
 function postTimes(texts: Set<string>): number[] {
@@ -64,15 +48,8 @@ function postTimes(texts: Set<string>): number[] {
     .sort((a, b) => a - b);
 }
 
-async function allReceipts(prefix: string, n: number) {
-  return waitFor(
-    async () => {
-      const r = await receipts(redis, prefix, 'x');
-      return r.length >= n && (await pendingCount(redis, prefix, 'x')) === 0 ? r : undefined;
-    },
-    `${n} receipts`,
-    30_000,
-  );
+function allReceipts(prefix: string, n: number) {
+  return settledReceipts(redis, prefix, 'x', n, 30_000);
 }
 
 describe('central rate limits, breaker and kill switch', () => {

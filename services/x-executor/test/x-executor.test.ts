@@ -1,7 +1,6 @@
 import { channelKeys } from '@agent-ops/contracts/keys';
-import { Executor } from '@agent-ops/runtime/executor';
-import { createLogger } from '@agent-ops/runtime/logger';
 import type { FakeX } from '@agent-ops/testkit/fake-x';
+import { ExecutorHarness } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
 import { waitFor } from '@agent-ops/testkit/wait';
@@ -12,13 +11,13 @@ import { credentialsMap, post, startFakeX } from './helpers.ts';
 const url = inject('redisUrl');
 const redis = redisClient(url);
 let fake: FakeX;
-const running: Executor[] = [];
+const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
   fake = await startFakeX();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.close()));
+  await harness.closeAll();
   fake.clearFaults();
 });
 afterAll(async () => {
@@ -32,27 +31,13 @@ function executor(prefix: string, extra: Record<string, unknown> = {}) {
     apiBaseUrl: fake.url,
     requestTimeoutMs: 2000,
   });
-  const e = new Executor(
-    adapter,
-    {
-      channel: 'x',
-      prefix,
-      redisUrl: url,
-      leaseTtlMs: 2000,
-      localGateFile: null,
-      backoff: { baseMs: 50, maxMs: 200 },
-      ...extra,
-    },
-    createLogger('test', 'silent'),
-  );
-  running.push(e);
-  return e;
+  return harness.start(adapter, { prefix, ...extra });
 }
 
 describe('x-executor, in process, against the fake X API', () => {
   it('posts an intent once and appends a receipt with the id and url', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     const id = await xaddIntent(redis, prefix, 'x', post('hello-1', 'hello world 1'));
     const [receipt] = await waitFor(async () => {
       const r = await receipts(redis, prefix, 'x');
@@ -74,7 +59,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('a second entry with the same key causes no second post and no second receipt', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     await xaddIntent(redis, prefix, 'x', post('dup-1', 'only once please'));
     await waitFor(async () => (await receipts(redis, prefix, 'x')).length === 1, 'first receipt');
     await xaddIntent(redis, prefix, 'x', post('dup-1', 'only once please'));
@@ -91,7 +76,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('deadletters an invalid entry with its fields and a reason naming the field', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     const id = await redis.xadd(
       channelKeys(prefix, 'x').intents,
       '*',
@@ -111,7 +96,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('rejects an action of another channel, an unknown account and an expired intent with receipts', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     await xaddIntent(redis, prefix, 'x', {
       v: 1,
       idempotencyKey: 'mail-1',
@@ -139,7 +124,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('posts with an OAuth 2.0 user token too, and replies and deletes', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     await xaddIntent(redis, prefix, 'x', post('p-1', 'parent post', 'personal'));
     const [parent] = await waitFor(async () => {
       const r = await receipts(redis, prefix, 'x');
@@ -170,7 +155,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('an answer dropped after X acted is reconciled from the timeline: one post, succeeded', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     fake.inject({ kind: 'act_then_drop' });
     await xaddIntent(redis, prefix, 'x', post('drop-1', 'dropped answer'));
     const [receipt] = await waitFor(async () => {
@@ -189,7 +174,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('a 5xx to a post is reconciled; not found, it is retried and posted once', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     fake.inject({ kind: 'status', status: 503 });
     await xaddIntent(redis, prefix, 'x', post('five-1', 'after a 503'));
     const [receipt] = await waitFor(async () => {
@@ -202,7 +187,7 @@ describe('x-executor, in process, against the fake X API', () => {
 
   it('a 400 fails at once with a failed receipt and a deadletter entry, and no secret in either', async () => {
     const prefix = testPrefix();
-    await executor(prefix).start();
+    await executor(prefix);
     fake.inject({
       kind: 'status',
       status: 400,
@@ -236,20 +221,7 @@ describe('x reconcile when the timeline is longer than it may read', () => {
       requestTimeoutMs: 2000,
       reconcilePages: 1,
     });
-    const e = new Executor(
-      adapter,
-      {
-        channel: 'x',
-        prefix,
-        redisUrl: url,
-        leaseTtlMs: 2000,
-        localGateFile: null,
-        backoff: { baseMs: 50, maxMs: 200 },
-      },
-      createLogger('test', 'silent'),
-    );
-    running.push(e);
-    await e.start();
+    await harness.start(adapter, { prefix });
     // X acts, drops the answer, and the account posts 150 times more before anyone can look.
     fake.inject({ kind: 'act_then_drop' });
     fake.onAct = () => {
