@@ -2,8 +2,8 @@ import { CHANNELS, type Channel } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { BullConnections } from './bull-connections.ts';
 import type { CoordinatorConfig } from './config.ts';
 
 const QUEUE = 'agent-hook';
@@ -30,8 +30,7 @@ export class AgentHook {
   private readonly config: NonNullable<CoordinatorConfig['agentHook']>;
   private readonly queues = new Map<Channel, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
-  private readonly redisUrl: string;
+  private readonly connections: BullConnections;
   private readonly prefix: string;
   private readonly log: Logger;
 
@@ -42,16 +41,9 @@ export class AgentHook {
     log: Logger,
   ) {
     this.config = config;
-    this.redisUrl = redisUrl;
+    this.connections = new BullConnections(redisUrl, log, 'agent hook');
     this.prefix = prefix;
     this.log = log;
-  }
-
-  private connection(): Redis {
-    const c = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-    c.on('error', (err) => this.log.warn({ err }, 'redis error (agent hook)'));
-    this.connections.push(c);
-    return c;
   }
 
   wants(receipt: Receipt): boolean {
@@ -63,7 +55,7 @@ export class AgentHook {
     let queue = this.queues.get(channel);
     if (!queue) {
       queue = new Queue(QUEUE, {
-        connection: this.connection(),
+        connection: this.connections.open(),
         prefix: channelKeys(this.prefix, channel).bullPrefix,
       });
       this.queues.set(channel, queue);
@@ -80,7 +72,7 @@ export class AgentHook {
   start(): void {
     for (const channel of CHANNELS) {
       const worker = new Worker(QUEUE, async (job) => this.send(job.data as Receipt), {
-        connection: this.connection(),
+        connection: this.connections.open(),
         prefix: channelKeys(this.prefix, channel).bullPrefix,
       });
       worker.on('failed', (job, err) =>
@@ -104,6 +96,6 @@ export class AgentHook {
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    for (const c of this.connections) c.disconnect();
+    this.connections.closeAll();
   }
 }

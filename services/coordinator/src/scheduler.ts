@@ -1,8 +1,8 @@
 import { CHANNELS, type Channel } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { BullConnections } from './bull-connections.ts';
 
 const QUEUE = 'scheduled';
 
@@ -16,29 +16,21 @@ export type Release = (channel: Channel, key: string) => Promise<void>;
 export class Scheduler {
   private readonly queues = new Map<Channel, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
-  private readonly redisUrl: string;
+  private readonly connections: BullConnections;
   private readonly prefix: string;
   private readonly log: Logger;
 
   constructor(redisUrl: string, prefix: string, log: Logger) {
-    this.redisUrl = redisUrl;
+    this.connections = new BullConnections(redisUrl, log, 'scheduler');
     this.prefix = prefix;
     this.log = log;
-  }
-
-  private connection(): Redis {
-    const c = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-    c.on('error', (err) => this.log.warn({ err }, 'redis error (scheduler)'));
-    this.connections.push(c);
-    return c;
   }
 
   private queue(channel: Channel): Queue {
     let q = this.queues.get(channel);
     if (!q) {
       q = new Queue(QUEUE, {
-        connection: this.connection(),
+        connection: this.connections.open(),
         prefix: channelKeys(this.prefix, channel).bullPrefix,
       });
       this.queues.set(channel, q);
@@ -75,7 +67,7 @@ export class Scheduler {
   start(release: Release): void {
     for (const channel of CHANNELS) {
       const worker = new Worker(QUEUE, async (job) => release(channel, (job.data as { key: string }).key), {
-        connection: this.connection(),
+        connection: this.connections.open(),
         prefix: channelKeys(this.prefix, channel).bullPrefix,
       });
       worker.on('failed', (job, err) => this.log.error({ err, jobId: job?.id }, 'scheduled release failed'));
@@ -87,6 +79,6 @@ export class Scheduler {
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    for (const c of this.connections) c.disconnect();
+    this.connections.closeAll();
   }
 }
