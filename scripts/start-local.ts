@@ -1,19 +1,21 @@
-// `pnpm start`: the system end to end on local defaults. A private Redis (or REDIS_URL), a
-// fake X API, a real x-executor process, and a few demo intents whose receipts are printed
-// as they arrive. Ctrl-C stops everything it started. With --exit-when-done it stops by
-// itself once every demo intent has its receipt (what the tests run).
+// `pnpm start` (or `pnpm demo`): the whole system on local defaults. A private Redis (or
+// REDIS_URL), fake X, SMTP, Calendar and webhook servers, the coordinator, every executor and
+// the dashboard; then example intents (one waits for approval, one is scheduled a minute
+// ahead, one meets a 429), with receipts printed as they arrive. Ctrl-C stops everything it
+// started. With --exit-when-done it stops once the immediate intents have their receipts.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
-import { FakeX } from '@agent-ops/testkit/fake-x';
+import { freePort } from '@agent-ops/testkit/free-port';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
-import {
-  NO_REDIS_HELP,
-  type RedisServer,
-  redisServerBinary,
-  startRedisServer,
-} from '@agent-ops/testkit/redis-server';
+import { NO_REDIS_HELP, redisServerBinary, startRedisServer } from '@agent-ops/testkit/redis-server';
 import { Redis } from 'ioredis';
-import { demoIntents } from './demo-intents.ts';
+import { CoordinatorClient } from '../services/coordinator/src/client.ts';
+import { startDemoFakes } from './demo/fakes.ts';
+import { demoIntents } from './demo/intents.ts';
 
 const root = join(import.meta.dirname, '..');
 const exitWhenDone = process.argv.includes('--exit-when-done');
@@ -32,100 +34,165 @@ function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const token = () => randomBytes(18).toString('base64url');
+
 async function redisUrl(): Promise<string> {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
   if (!redisServerBinary()) {
     console.error(`pnpm start needs Redis.\n${NO_REDIS_HELP}`);
     process.exit(1);
   }
-  const server: RedisServer = await startRedisServer({ appendfsync: 'everysec' });
+  const server = await startRedisServer({ appendfsync: 'everysec' });
   stops.push(() => server.stop());
-  console.log(`redis      private redis-server at ${server.url} (data in ${server.dir})`);
+  console.log(`redis        private redis-server at ${server.url} (data in ${server.dir})`);
   return server.url;
+}
+
+async function service(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  ready: string,
+): Promise<ServiceProcess> {
+  const p = startService(join(root, entry), env);
+  stops.push(() => p.kill('SIGTERM'));
+  await p.waitForLog(ready);
+  console.log(`${name.padEnd(12)} pid ${p.child.pid}`);
+  return p;
 }
 
 try {
   const url = await redisUrl();
-  const fake = await new FakeX({
-    users: { 'demo-access-token': { id: '4242', username: 'antifund', name: 'Antifund (fake)' } },
-    latencyMs: 150,
-  }).start();
-  stops.push(() => fake.stop());
-  console.log(`fake X     ${fake.url} (no request leaves this machine)`);
-
-  const secrets = writeSecretsFile({
-    accounts: {
-      antifund: {
-        x: {
-          appKey: 'demo-app-key',
-          appSecret: 'demo-app-secret',
-          accessToken: 'demo-access-token',
-          accessSecret: 'demo-secret',
-        },
-      },
-    },
-  });
-  const executor: ServiceProcess = startService(join(root, 'services/x-executor/src/main.ts'), {
-    REDIS_URL: url,
-    OPS_PREFIX: prefix,
-    OPS_SECRETS_FILE: secrets,
-    X_API_BASE_URL: fake.url,
-    OPS_LOCAL_GATE_FILE: join(root, 'executor_gate.json'),
-  });
-  stops.push(() => executor.kill('SIGTERM'));
-  await executor.waitForLog('executor running');
+  const dir = mkdtempSync(join(tmpdir(), 'agent-ops-demo-'));
+  const fakes = await startDemoFakes();
+  stops.push(() => fakes.stop());
   console.log(
-    `x-executor pid ${executor.child.pid}, consumer group "executors" on ${channelKeys(prefix, 'x').intents}`,
+    `fakes        X ${fakes.x.url}, SMTP :${fakes.smtp.port}, Calendar ${fakes.calendar.rootUrl}, webhook ${fakes.webhook.url}`,
   );
 
+  const keys = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'approval.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  });
+  const operatorToken = token() + token();
+  const producerToken = token() + token();
+  const dashboardToken = token();
+  const coordinatorPort = await freePort();
+  writeFileSync(
+    join(dir, 'coordinator.json'),
+    JSON.stringify({
+      prefix,
+      port: coordinatorPort,
+      tokens: [
+        { name: 'you', role: 'operator', token: operatorToken },
+        { name: 'demo-agent', role: 'producer', token: producerToken },
+      ],
+      approval: { accounts: { antifund: {} }, privateKeyFile: join(dir, 'approval.pem') },
+      auditFile: join(dir, 'audit.jsonl'),
+    }),
+    { mode: 0o600 },
+  );
+  writeFileSync(
+    join(dir, 'executors.json'),
+    JSON.stringify({
+      accounts: { antifund: { requireApproval: true } },
+      approvalKeys: { 'coordinator-1': keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    }),
+  );
+  const common = { REDIS_URL: url, OPS_PREFIX: prefix };
+  await service(
+    'coordinator',
+    'services/coordinator/src/main.ts',
+    { ...common, OPS_COORDINATOR_CONFIG: join(dir, 'coordinator.json') },
+    'coordinator running',
+  );
+  const coordinatorUrl = `http://127.0.0.1:${coordinatorPort}`;
+  const secrets = writeSecretsFile(fakes.secrets);
+  for (const channel of CHANNELS) {
+    await service(
+      `${channel}-exec`,
+      `services/${channel}-executor/src/main.ts`,
+      {
+        ...common,
+        ...fakes.env,
+        OPS_SECRETS_FILE: secrets,
+        OPS_CONFIG_FILE: join(dir, 'executors.json'),
+        OPS_LOCAL_GATE_FILE: join(root, 'executor_gate.json'),
+      },
+      'executor running',
+    );
+  }
+  const dashboardPort = await freePort();
+  await service(
+    'dashboard',
+    'services/dashboard/src/main.ts',
+    {
+      ...common,
+      DASHBOARD_PORT: String(dashboardPort),
+      DASHBOARD_TOKEN: dashboardToken,
+      OPS_COORDINATOR_URL: coordinatorUrl,
+      OPS_OPERATOR_TOKEN: operatorToken,
+    },
+    'dashboard running',
+  );
+
+  const producer = new CoordinatorClient({ url: coordinatorUrl, token: producerToken });
+  const day = new Date().toISOString().slice(0, 10);
+  const intents = demoIntents(day, new Date(Date.now() + 60_000).toISOString());
+  console.log('\nsubmitting the demo intents to the coordinator:');
+  for (const { label, intent, rateLimited } of intents) {
+    if (rateLimited) fakes.x.inject({ kind: 'rate_limit', resetInSec: 3 });
+    const { record } = await producer.submit(intent);
+    console.log(`  ${record.state.padEnd(16)} ${intent.idempotencyKey.padEnd(22)} ${label}`);
+  }
   const redis = new Redis(url);
   stops.push(async () => redis.disconnect());
-  const keys = channelKeys(prefix, 'x');
-  const intents = demoIntents();
-  console.log(`\nproducing ${intents.length} demo intents with plain XADD (one twice, one malformed):`);
-  for (const { label, fields } of intents) {
-    const id = await redis.xadd(keys.intents, '*', ...fields);
-    console.log(`  XADD ${keys.intents} -> ${id}  ${label}`);
-  }
-  console.log('\nreceipts (Ctrl-C stops everything):');
-  const expected = new Set(intents.flatMap((i) => (i.key ? [i.key] : [])));
-  let last = '0-0';
-  let deadletters = 0;
+  await redis.xadd(channelKeys(prefix, 'x').intents, '*', 'intent', '{"v":1,"idempotencyKey":"has spaces"}');
+  console.log('  (and one malformed entry written straight to the stream: it goes to the deadletter)');
+
+  console.log(`
+dashboard    http://127.0.0.1:${dashboardPort}   login token: ${dashboardToken}
+ops CLI      OPS_COORDINATOR_URL=${coordinatorUrl} OPS_TOKEN=${operatorToken} pnpm ops list
+             (pnpm ops approve launch-${day} approves the waiting post)
+
+receipts (Ctrl-C stops everything):`);
+  const waitingFor = new Set(
+    intents
+      .filter((i) => !i.intent.notBefore && i.intent.account !== 'antifund')
+      .map((i) => i.intent.idempotencyKey),
+  );
+  const cursors = new Map(CHANNELS.map((c) => [c, '0-0']));
+  let deadlettered = false;
   for (;;) {
-    const reply = (await redis.xread(
-      'BLOCK',
-      1000,
-      'STREAMS',
-      keys.receipts,
-      keys.deadletter,
-      last,
-      '0-0',
-    )) as Array<[string, Array<[string, string[]]>]> | null;
-    for (const [stream, entries] of reply ?? []) {
-      if (stream === keys.deadletter) {
-        if (deadletters === 0)
-          for (const [, f] of entries) console.log(`  deadletter  ${f[f.indexOf('reason') + 1]}`);
-        deadletters = entries.length;
-        continue;
-      }
-      for (const [id, f] of entries) {
-        last = id;
-        const r = JSON.parse(f[1] as string) as {
-          idempotencyKey: string;
-          status: string;
-          url: string | null;
-          error: { code: string } | null;
-        };
+    for (const c of CHANNELS) {
+      const { receipts } = await producer.receipts(c, cursors.get(c));
+      for (const { id, receipt } of receipts) {
+        cursors.set(c, id);
         console.log(
-          `  ${r.status.padEnd(10)} ${r.idempotencyKey.padEnd(28)} ${r.url ?? r.error?.code ?? ''}`,
+          `  ${receipt.status.padEnd(10)} ${receipt.idempotencyKey.padEnd(22)} ${receipt.url ?? receipt.externalId ?? receipt.error?.code ?? ''}`,
         );
-        expected.delete(r.idempotencyKey);
+        waitingFor.delete(receipt.idempotencyKey);
       }
     }
-    if (expected.size === 0 && deadletters > 0 && exitWhenDone) {
-      console.log(`\ndone: X saw ${fake.postCalls().length} post calls for ${intents.length} entries`);
+    if (!deadlettered && (await redis.xlen(channelKeys(prefix, 'x').deadletter)) > 0) {
+      deadlettered = true;
+      const [[, fields] = ['', []]] = await redis.xrange(
+        channelKeys(prefix, 'x').deadletter,
+        '-',
+        '+',
+        'COUNT',
+        1,
+      );
+      console.log(`  deadletter ${fields[fields.indexOf('reason') + 1] ?? ''}`);
+    }
+    if (exitWhenDone && waitingFor.size === 0 && deadlettered) {
+      const pending = (await producer.approvals()).records.map((r) => r.idempotencyKey);
+      console.log(
+        `\ndone: X saw ${fakes.x.postCalls().length} post calls; waiting for approval: ${pending.join(', ')}`,
+      );
       await stopAll(0);
     }
+    await new Promise((r) => setTimeout(r, 500));
   }
 } catch (err) {
   // Errors while stopping (the connection closing under the read loop) are expected.

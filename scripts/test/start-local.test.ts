@@ -5,23 +5,37 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
+/** The pids of the services the demo started, as it printed them. */
+function pids(out: string): string[] {
+  return [...out.matchAll(/^\S+ +pid (\d+)$/gm)].map((m) => m[1] as string);
+}
+
+function alive(pid: string): boolean {
+  return spawnSync('kill', ['-0', pid]).status === 0;
+}
+
 function running(pattern: string): string {
   return spawnSync('pgrep', ['-af', pattern], { encoding: 'utf8' }).stdout.trim();
 }
 
 describe("pnpm start (the README's first command)", () => {
-  it('brings up Redis, the fake X and an executor, carries out the demo intents, and leaves nothing running', async () => {
+  it('brings up Redis, the fakes, the coordinator, every executor and the dashboard, carries out the demo intents, and leaves nothing running', async () => {
     const { code, output: out } = await runNode(join(root, 'scripts/start-local.ts'), ['--exit-when-done'], {
       env: { OPS_PREFIX: `demo${process.pid}` },
     });
     expect(code, out).toBe(0);
-    expect(out).toMatch(/succeeded +launch-\S+ +https:\/\/x\.com\/antifund\/status\/\d+/);
-    expect(out).toMatch(/rejected +stranger-\S+ +unknown_account/);
+    for (const key of ['busy', 'hello'])
+      expect(out).toMatch(new RegExp(`succeeded +${key}-\\S+ +https://x\\.com/me/status/\\d+`));
+    expect(out).toMatch(/succeeded +welcome-\S+ +<\S+@acme\.example>/);
+    expect(out).toMatch(/succeeded +standup-\S+ +https:\/\/www\.google\.com\/calendar\/event\?eid=/);
+    expect(out).toMatch(/succeeded +deploy-\S+ +dep_\d+/);
     expect(out).toMatch(/deadletter +invalid intent: .*idempotencyKey/);
-    expect(out).toContain('X saw 2 post calls for 5 entries');
+    expect(out).toMatch(/scheduled +later-/);
+    expect(out).toMatch(/dashboard +http:\/\/127\.0\.0\.1:\d+ +login token: \S+/);
+    expect(out).toMatch(/done: X saw 3 post calls; waiting for approval: launch-/);
     const redisDir = /data in (\S+)\)/.exec(out)?.[1] as string;
     expect(running(redisDir)).toBe('');
-    expect(running(`OPS_PREFIX=demo${process.pid}`)).toBe('');
+    for (const pid of pids(out)) expect(alive(pid), `pid ${pid}`).toBe(false);
   });
 
   it('stops everything on SIGINT', async () => {
@@ -42,12 +56,13 @@ describe("pnpm start (the README's first command)", () => {
         }
       });
     });
-    const pid = /x-executor pid (\d+)/.exec(out)?.[1] as string;
+    const started = pids(out);
+    expect(started.length).toBe(6);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
-    expect(spawnSync('kill', ['-0', pid]).status).not.toBe(0);
+    for (const pid of started) expect(alive(pid), `pid ${pid}`).toBe(false);
     const redisDir = /data in (\S+)\)/.exec(out)?.[1] as string;
     expect(running(redisDir)).toBe('');
   });
