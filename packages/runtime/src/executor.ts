@@ -1,7 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
-import { Redis } from 'ioredis';
 import type { ChannelAdapter } from './adapter.ts';
 import { Breakers } from './breakers.ts';
 import { Later } from './later.ts';
@@ -13,6 +12,7 @@ import { compileOptions, type ExecutorOptions, type ExecutorOptionsInput } from 
 import { type Disposition, IntentProcessor, type StreamMessage } from './processor.ts';
 import { RateLimits } from './rate-limits.ts';
 import { Reclaimer } from './reclaimer.ts';
+import { connectRedis, type RedisClient } from './redis-connection.ts';
 
 export type ExecutorState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
 
@@ -26,8 +26,8 @@ type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
 export class Executor {
   readonly options: ExecutorOptions;
   private stateValue: ExecutorState = 'created';
-  private readonly redis: Redis;
-  private readonly reader: Redis;
+  private readonly redis: RedisClient;
+  private readonly reader: RedisClient;
   private readonly log: Logger;
   private readonly ledger: Ledger;
   private readonly later: Later;
@@ -51,8 +51,8 @@ export class Executor {
     this.options = compileOptions(rest);
     const o = this.options;
     this.log = (log ?? createLogger(`${o.channel}-executor`)).child({ consumer: o.consumer });
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-    this.reader = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    this.reader = connectRedis(redisUrl, { maxRetriesPerRequest: null });
     for (const client of [this.redis, this.reader])
       client.on('error', (err) => this.log.warn({ err }, 'redis error'));
     const keys = channelKeys(o.prefix, o.channel);

@@ -1,7 +1,7 @@
 import type { ChannelKeys } from '@agent-ops/contracts/keys';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import { connectRedis, type RedisClient } from './redis-connection.ts';
 
 export type DeferArgs = {
   key: string;
@@ -27,14 +27,16 @@ export function deferJobId(key: string, fromId: string): string {
 export class Later {
   private readonly queue: Queue;
   private worker: Worker | undefined;
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
+  private readonly redisUrl: string;
   /** BullMQ does not close a connection it is given, so the worker's own is closed here. */
-  private workerConnection: Redis | undefined;
+  private workerConnection: RedisClient | undefined;
   private readonly keys: ChannelKeys;
   private readonly log: Logger;
 
   constructor(redisUrl: string, keys: ChannelKeys, log: Logger) {
-    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.redisUrl = redisUrl;
+    this.connection = connectRedis(redisUrl, { maxRetriesPerRequest: null });
     this.connection.on('error', (err) => log.warn({ err }, 'redis error (delayed re-appends)'));
     this.keys = keys;
     this.log = log;
@@ -58,15 +60,16 @@ export class Later {
 
   /** Runs the re-appends that come due. Any replica may run them; a duplicate append is harmless. */
   startWorker(): void {
-    this.workerConnection = this.connection.duplicate();
-    this.workerConnection.on('error', (err) => this.log.warn({ err }, 'redis error (delayed re-appends)'));
+    const workerConnection = connectRedis(this.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection = workerConnection;
+    workerConnection.on('error', (err) => this.log.warn({ err }, 'redis error (delayed re-appends)'));
     this.worker = new Worker(
       QUEUE,
       async (job) => {
         const fields = (job.data as { fields: string[] }).fields;
         return this.connection.xadd(this.keys.intents, '*', ...fields);
       },
-      { connection: this.workerConnection, prefix: this.keys.bullPrefix, concurrency: 16 },
+      { connection: workerConnection, prefix: this.keys.bullPrefix, concurrency: 16 },
     );
     this.worker.on('failed', (job, err) =>
       this.log.error({ err, jobId: job?.id }, 'delayed re-append failed'),

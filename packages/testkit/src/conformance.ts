@@ -6,11 +6,13 @@ import { DeadletterSchema } from '@agent-ops/contracts/deadletter';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
 import { setGate, waitForEffectsToSettle } from '@agent-ops/runtime/gate-control';
-import type { Redis } from 'ioredis';
+import { connectRedis } from '@agent-ops/runtime/redis-connection';
+import { type Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisClient, testPrefix } from './isolation.ts';
+import { testPrefix } from './isolation.ts';
 import { type ServiceProcess, startService } from './processes.ts';
-import { type RedisServer, startRedisServer } from './redis-server.ts';
+import { startRedisCluster } from './redis-cluster.ts';
+import { startRedisServer } from './redis-server.ts';
 import { deadletters, pendingCount, receipts, xaddIntent } from './streams.ts';
 import { waitFor } from './wait.ts';
 
@@ -65,11 +67,25 @@ export type ConformanceTarget = {
 
 const LEASE_TTL_MS = 1500;
 
-/** The runtime's promises, checked against one executor with real processes and a real Redis. */
-export function conformanceSuite(target: ConformanceTarget): void {
-  describe(`conformance: ${target.channel}-executor`, () => {
-    let server: RedisServer;
-    let redis: Redis;
+/** Runs an admin command on every node (a Cluster client would send it to one node only). */
+async function onEveryNode(nodes: Array<{ url: string }>, command: string[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async (n) => {
+      const r = new Redis(n.url);
+      try {
+        await r.call(command[0] as string, ...command.slice(1));
+      } finally {
+        r.disconnect();
+      }
+    }),
+  );
+}
+
+/** The runtime's promises, checked against one executor with real processes and a real Redis (or Cluster). */
+export function conformanceSuite(target: ConformanceTarget, options: { cluster?: boolean } = {}): void {
+  describe(`conformance: ${target.channel}-executor${options.cluster ? ' on a 3-master Redis Cluster' : ''}`, () => {
+    let server: { url: string; nodes: Array<{ url: string }>; stop(): Promise<void> };
+    let redis: Redis | Cluster;
     let fake: ConformanceFake;
     let env: Record<string, string>;
     let procs: ServiceProcess[] = [];
@@ -77,8 +93,13 @@ export function conformanceSuite(target: ConformanceTarget): void {
     const dir = mkdtempSync(join(tmpdir(), `conformance-${target.channel}-`));
 
     beforeAll(async () => {
-      server = await startRedisServer();
-      redis = redisClient(server.url);
+      if (options.cluster) {
+        server = await startRedisCluster();
+      } else {
+        const single = await startRedisServer();
+        server = { url: single.url, nodes: [single], stop: single.stop };
+      }
+      redis = connectRedis(server.url, { maxRetriesPerRequest: 3 });
       ({ fake, env } = await target.startFake());
     });
     afterEach(async () => {
@@ -211,15 +232,13 @@ export function conformanceSuite(target: ConformanceTarget): void {
     it(`killed after the call, before commit (writes paused): ${afterTakeover}, one effect`, async () => {
       prefix = testPrefix();
       const first = await executor();
-      fake.setOnAct(async () => {
-        await redis.call('CLIENT', 'PAUSE', '10000', 'WRITE');
-      });
+      fake.setOnAct(() => onEveryNode(server.nodes, ['CLIENT', 'PAUSE', '10000', 'WRITE']));
       await add('after-1');
       await waitFor(() => effects('after-1') === 1, 'the fake to act');
       await new Promise((r) => setTimeout(r, 300));
       await first.kill('SIGKILL');
       fake.setOnAct(null);
-      await redis.call('CLIENT', 'UNPAUSE');
+      await onEveryNode(server.nodes, ['CLIENT', 'UNPAUSE']);
       await executor();
       const byKey = await settled(['after-1']);
       expect(byKey.get('after-1')?.status).toBe(afterTakeover);

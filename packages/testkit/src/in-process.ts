@@ -4,7 +4,7 @@ import type { ChannelAdapter } from '@agent-ops/runtime/adapter';
 import { Executor } from '@agent-ops/runtime/executor';
 import { createLogger } from '@agent-ops/runtime/logger';
 import type { ExecutorOptionsInput } from '@agent-ops/runtime/options';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { pendingCount, receipts } from './streams.ts';
 import { waitFor } from './wait.ts';
 
@@ -41,7 +41,7 @@ export class ExecutorHarness {
 
 /** Waits until a channel has at least `n` receipts and nothing pending, and returns them. */
 export function settledReceipts(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   channel: Channel,
   n: number,

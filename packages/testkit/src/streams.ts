@@ -2,15 +2,15 @@ import type { Channel } from '@agent-ops/contracts/channels';
 import { decodeReceiptEntry, fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
-export async function receipts(redis: Redis, prefix: string, channel: Channel): Promise<Receipt[]> {
+export async function receipts(redis: Redis | Cluster, prefix: string, channel: Channel): Promise<Receipt[]> {
   const entries = await redis.xrange(channelKeys(prefix, channel).receipts, '-', '+');
   return entries.map(([, fields]) => decodeReceiptEntry(fields));
 }
 
 export async function deadletters(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   channel: Channel,
 ): Promise<Record<string, string>[]> {
@@ -19,7 +19,11 @@ export async function deadletters(
 }
 
 /** Entries delivered to the group and not yet acknowledged. */
-export async function pendingCount(redis: Redis, prefix: string, channel: Channel): Promise<number> {
+export async function pendingCount(
+  redis: Redis | Cluster,
+  prefix: string,
+  channel: Channel,
+): Promise<number> {
   const reply = (await redis.xpending(channelKeys(prefix, channel).intents, EXECUTORS_GROUP)) as [
     number,
     ...unknown[],
@@ -28,7 +32,7 @@ export async function pendingCount(redis: Redis, prefix: string, channel: Channe
 }
 
 export async function xaddIntent(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   channel: Channel,
   intent: object,

@@ -1,39 +1,4 @@
-import { join } from 'node:path';
-import { conformanceSuite, fakeControls } from '@agent-ops/testkit/conformance';
-import { FakeX } from '@agent-ops/testkit/fake-x';
-import { writeSecretsFile } from '@agent-ops/testkit/processes';
+import { conformanceSuite } from '@agent-ops/testkit/conformance';
+import { xTarget } from './conformance-target.ts';
 
-conformanceSuite({
-  channel: 'x',
-  entry: join(import.meta.dirname, '..', 'src', 'main.ts'),
-  takeover: 'reconciles',
-  intent: (key, marker) => ({
-    v: 1,
-    idempotencyKey: key,
-    action: 'x.post',
-    account: 'acme',
-    payload: { text: marker },
-  }),
-  startFake: async () => {
-    const fake = await new FakeX({
-      users: { 'tok-acme': { id: '77', username: 'acme', name: 'Acme' } },
-    }).start();
-    const secrets = writeSecretsFile({
-      accounts: {
-        acme: {
-          x: { appKey: 'k', appSecret: 'app-secret', accessToken: 'tok-acme', accessSecret: 'access-secret' },
-        },
-      },
-    });
-    return {
-      env: { OPS_SECRETS_FILE: secrets, X_API_BASE_URL: fake.url },
-      fake: {
-        effects: (marker) => fake.tweets.filter((t) => t.text === marker).length,
-        effectTimes: () => fake.tweets.map((t) => t.createdAt.getTime()).sort((a, b) => a - b),
-        attempts: () => fake.postCalls().length,
-        inject: (kind) => fake.inject({ kind }),
-        ...fakeControls(fake),
-      },
-    };
-  },
-});
+conformanceSuite(xTarget);
