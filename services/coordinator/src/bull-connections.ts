@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import type { Logger } from 'pino';
 
 /**
@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
  * with an error listener, all closed together: BullMQ does not close what it is given.
  */
 export class BullConnections {
-  private readonly all: Redis[] = [];
+  private readonly all: RedisClient[] = [];
   private readonly redisUrl: string;
   private readonly log: Logger;
   private readonly what: string;
@@ -17,8 +17,8 @@ export class BullConnections {
     this.what = what;
   }
 
-  open(): Redis {
-    const c = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
+  open(): RedisClient {
+    const c = connectRedis(this.redisUrl, { maxRetriesPerRequest: null });
     c.on('error', (err) => this.log.warn({ err }, `redis error (${this.what})`));
     this.all.push(c);
     return c;

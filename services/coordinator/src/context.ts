@@ -1,7 +1,7 @@
 import type { Channel } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import { Ledger } from '@agent-ops/runtime/ledger';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agent-ops/runtime/redis-connection';
 import type { Logger } from 'pino';
 import type { ApprovalSigner } from './approval-signer.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -13,7 +13,7 @@ import type { Scheduler } from './scheduler.ts';
 /** What the coordinator's parts share. It holds no write credential of any external API. */
 export type CoordinatorContext = {
   config: CoordinatorConfig;
-  redis: Redis;
+  redis: RedisClient;
   store: RecordStore;
   audit: AuditLog;
   scheduler: Scheduler;
@@ -23,7 +23,7 @@ export type CoordinatorContext = {
   ledger(channel: Channel): Ledger;
 };
 
-export function ledgers(redis: Redis, prefix: string): (channel: Channel) => Ledger {
+export function ledgers(redis: RedisClient, prefix: string): (channel: Channel) => Ledger {
   const cache = new Map<Channel, Ledger>();
   return (channel) => {
     let l = cache.get(channel);

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
+import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { AgentHook } from './agent-hook.ts';
 import { ApprovalSigner } from './approval-signer.ts';
 import { AuditLog } from './audit-log.ts';
@@ -29,7 +29,7 @@ export class Coordinator {
   url = '';
 
   constructor(config: CoordinatorConfig & { redisUrl: string }, log: Logger = createLogger('coordinator')) {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+    const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', (err) => log.warn({ err }, 'redis error'));
     const signer = config.approval.privateKeyFile
       ? ApprovalSigner.fromFile(config.approval.keyId, config.approval.privateKeyFile)

@@ -3,7 +3,7 @@ import { decodeReceiptEntry } from '@agent-ops/contracts/codec';
 import type { IntentRecord } from '@agent-ops/contracts/intent-record';
 import { COORDINATOR_GROUP, channelKeys } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import type { CoordinatorContext } from './context.ts';
 import { COORDINATOR_EXECUTOR } from './decisions.ts';
 
@@ -56,7 +56,7 @@ export function applyReceipt(
  */
 export class Projection {
   private running = false;
-  private readonly readers: Redis[] = [];
+  private readonly readers: RedisClient[] = [];
   private readonly loops: Promise<void>[] = [];
   private readonly ctx: CoordinatorContext;
   private readonly consumer: string;
@@ -82,14 +82,14 @@ export class Projection {
         if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
       }
       // One blocking reader per channel: the streams live in different Cluster slots.
-      const reader = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      const reader = connectRedis(redisUrl, { maxRetriesPerRequest: null });
       reader.on('error', (err) => this.ctx.log.warn({ err }, 'redis error (projection)'));
       this.readers.push(reader);
       this.loops.push(this.loop(channel, reader));
     }
   }
 
-  private async loop(channel: Channel, reader: Redis): Promise<void> {
+  private async loop(channel: Channel, reader: RedisClient): Promise<void> {
     const k = channelKeys(this.ctx.config.prefix, channel);
     let cursor = '0'; // first our own pending entries (a crash before XACK), then new ones
     while (this.running) {
