@@ -38,7 +38,8 @@ function xTime(date: Date): string {
 export class XAdapter implements ChannelAdapter {
   readonly channel = 'x' as const;
   private readonly clients = new Map<string, TwitterApi>();
-  private readonly me = new Map<string, Me>();
+  /** The account's own user, asked once: concurrent first calls share one request. */
+  private readonly me = new Map<string, Promise<Me>>();
   private readonly o: Required<XAdapterOptions>;
 
   constructor(options: XAdapterOptions) {
@@ -71,17 +72,20 @@ export class XAdapter implements ChannelAdapter {
     return client;
   }
 
-  private async whoAmI(account: string): Promise<Me> {
-    const cached = this.me.get(account);
-    if (cached) return cached;
-    try {
-      const { data } = await this.client(account).v2.me();
-      const me = { id: data.id, username: data.username };
+  private whoAmI(account: string): Promise<Me> {
+    let me = this.me.get(account);
+    if (!me) {
+      me = this.client(account)
+        .v2.me()
+        .then(({ data }) => ({ id: data.id, username: data.username }))
+        .catch((err: unknown) => {
+          // Not cached: the next call asks again.
+          this.me.delete(account);
+          throw classifyXError(err, true);
+        });
       this.me.set(account, me);
-      return me;
-    } catch (err) {
-      throw classifyXError(err, true);
     }
+    return me;
   }
 
   async perform(intent: Intent, ctx: EffectContext): Promise<EffectResult> {
