@@ -19,8 +19,20 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
 ];
 
+/**
+ * JSON lines by default (for a collector); LOG_PRETTY=1 prints them readably for a terminal,
+ * through pino-pretty in a worker thread. Redaction happens before either.
+ */
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const pretty = process.env.LOG_PRETTY === '1' && level !== 'silent';
+  return pino({
+    name,
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      : {}),
+  });
 }
 
 export type { Logger };
