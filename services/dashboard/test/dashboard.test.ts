@@ -179,6 +179,44 @@ describe('dashboard: in a real browser', () => {
     );
   });
 
+  it('resolves parked unknown intents: mark one done with the id found, retry the other', async () => {
+    const w = s.world;
+    // X acts and drops the answer, and its timeline cannot be read: nobody can tell, so it parks.
+    w.fake.inject({ kind: 'act_then_drop' });
+    w.fake.inject({ kind: 'status', status: 503 }, { method: 'GET', path: /\/tweets$/, times: 200 });
+    await w.producer.submit(post('unk-done', 'maybe posted (dashboard)', 'personal'));
+    const first = page.locator('#unknown-list article', { hasText: 'unk-done' });
+    await first.waitFor({ timeout: 20_000 });
+    const postId = w.fake.postsWithText('maybe posted (dashboard)')[0]?.id as string;
+    await first.locator('input[name="externalId"]').fill(postId);
+    await first.locator('button', { hasText: 'Mark done' }).click();
+    await page
+      .locator('#receipts-body tr[data-key="unk-done"][data-status="succeeded"]')
+      .waitFor({ timeout: 10_000 });
+    expect((await w.operator.get('unk-done')).record.receipt).toMatchObject({
+      externalId: postId,
+      executor: 'operator:ops-person',
+    });
+
+    // The connection drops before X acts: parked too; once X is back, Retry posts it, once.
+    w.fake.inject({ kind: 'drop' });
+    await w.producer.submit(post('unk-retry', 'never reached X (dashboard)', 'personal'));
+    const second = page.locator('#unknown-list article', { hasText: 'unk-retry' });
+    await second.waitFor({ timeout: 20_000 });
+    expect(w.fake.postsWithText('never reached X (dashboard)')).toHaveLength(0);
+    w.fake.clearFaults();
+    await second.locator('button', { hasText: 'Retry' }).click();
+    await page
+      .locator('#receipts-body tr[data-key="unk-retry"][data-status="succeeded"]')
+      .waitFor({ timeout: 10_000 });
+    expect(w.fake.postsWithText('never reached X (dashboard)')).toHaveLength(1);
+    const audited = w
+      .auditLines()
+      .filter((a) => a.action === 'resolved' || a.action === 'replayed')
+      .map((a) => `${a.action}:${a.idempotencyKey}`);
+    expect(audited).toEqual(expect.arrayContaining(['resolved:unk-done', 'replayed:unk-retry']));
+  });
+
   it('closes the gate with a reason; after that no new call reaches the fake', async () => {
     await page.selectOption('#gate-scope', 'global');
     await page.click('#gate-close');
