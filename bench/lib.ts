@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { channelKeys, EXECUTORS_GROUP } from '../packages/contracts/src/keys.ts';
 import { type RedisServer, startRedisServer } from '../packages/testkit/src/redis-server.ts';
 
@@ -115,7 +115,7 @@ export function postIntent(key: string, text: string, meta: Record<string, strin
 }
 
 /** Pre-fills the intents stream with `n` x.post intents of distinct keys and texts. */
-export async function prefillIntents(redis: Redis, n: number, tag: string): Promise<void> {
+export async function prefillIntents(redis: Redis | Cluster, n: number, tag: string): Promise<void> {
   const chunk = 1000;
   for (let i = 0; i < n; i += chunk) {
     const p = redis.pipeline();
@@ -127,13 +127,13 @@ export async function prefillIntents(redis: Redis, n: number, tag: string): Prom
   }
 }
 
-export async function pendingCount(redis: Redis): Promise<number> {
+export async function pendingCount(redis: Redis | Cluster): Promise<number> {
   const reply = (await redis.xpending(keys.intents, GROUP)) as [number, ...unknown[]];
   return Number(reply[0]);
 }
 
 /** Receipts == n, nothing pending, nothing left undelivered, no deadletters. */
-export async function verifyStreams(redis: Redis, n: number, what: string): Promise<void> {
+export async function verifyStreams(redis: Redis | Cluster, n: number, what: string): Promise<void> {
   const [receipts, pending, dead, groups] = await Promise.all([
     redis.xlen(keys.receipts),
     pendingCount(redis),

@@ -2,9 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release as osRelease, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { CHANNEL_BENCHES } from './channels.ts';
+import { svgChart } from './chart.ts';
 import { cleanupAll, median, msSince, nowNs, privateRedis } from './lib.ts';
 import { fmtMs, fmtRate, fmtRatio, type Machine, markdown, type Row } from './report.ts';
 import { bullmqLatency, bullmqThroughput } from './scenarios/bullmq.ts';
+import { channelThroughput, clusterThroughput, replicasThroughput } from './scenarios/extended.ts';
 import { pipelineLatency, pipelineThroughput, type ThroughputResult } from './scenarios/pipeline.ts';
 import { rawThroughput } from './scenarios/raw.ts';
 import { takeover } from './scenarios/takeover.ts';
@@ -20,6 +23,7 @@ const PIPELINE_CONCURRENCY = { moderate: 200, high: 1000 };
 const LATENCY = { rate: 1000, warmupMs: 1000, sampledMs: 10_000 };
 const X = { n: 2000, concurrency: 64, latencyMs: 100 };
 const LEASE_TTL_MS = 2000;
+const CHANNEL_N = Number(process.env.BENCH_CHANNEL_N ?? 1000);
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -99,6 +103,14 @@ async function main(): Promise<void> {
   // 4. SIGKILL to takeover with real processes.
   const tk = await timed('takeover', () => takeover(LEASE_TTL_MS));
 
+  // 5. Replicas on one stream, a Redis Cluster, and every channel through its real client.
+  const replicas: Record<string, ThroughputResult> = {};
+  for (const k of [1, 2, 4]) replicas[k] = await timed(`${k} replicas`, () => replicasThroughput(N, k));
+  const onCluster = await timed('cluster', () => clusterThroughput(N));
+  const channels: Record<string, ThroughputResult> = {};
+  for (const c of CHANNEL_BENCHES)
+    channels[c.channel] = await timed(`${c.channel} channel`, () => channelThroughput(c, CHANNEL_N));
+
   const totalSec = msSince(started) / 1000;
   const rows: Row[] = [
     {
@@ -149,8 +161,29 @@ async function main(): Promise<void> {
     `Throughput rounds (/s): pipeline c200 ${tp.pipeline.map((r) => Math.round(r.perSec)).join(', ')}; c1000 ${tp.pipelineHigh.map((r) => Math.round(r.perSec)).join(', ')}; raw ${tp.raw.map((r) => Math.round(r.perSec)).join(', ')}; BullMQ c50 ${tp.bullmq50.map((r) => Math.round(r.perSec)).join(', ')}; c200 ${tp.bullmq200.map((r) => Math.round(r.perSec)).join(', ')}.`,
     `Latency max: pipeline ${fmtMs(lat.max)}, BullMQ ${fmtMs(blat.max)}. Producer, executor/worker and receipt reader share one Node process.`,
     `Takeover includes the second process's startup: ${fmtMs(tk.secondStartupMs)} from the kill to its "executor running".`,
-    `Every count verified (receipts == N, nothing pending, no deadletters). Whole run: ${totalSec.toFixed(1)} s.`,
+    `Replicas run in this process (2 cores): more replicas add consumers of the same stream, not CPUs. Channels: ${CHANNEL_N} intents each, 64 in flight, the fake answering at once (SMTP greets after 100 ms).`,
+    `Every count verified (receipts == N, nothing pending, no deadletters; every effect at the fakes). Whole run: ${totalSec.toFixed(1)} s.`,
   ];
+  rows.push(
+    ...[1, 2, 4].map((k) => ({
+      what: `pipeline, ${k} replica${k > 1 ? 's' : ''} on one stream (concurrency 1000 in all)`,
+      figure: fmtRate((replicas[k] as ThroughputResult).perSec),
+      baseline: `1 replica: ${fmtRate((replicas[1] as ThroughputResult).perSec)}`,
+      ratio: fmtRatio((replicas[k] as ThroughputResult).perSec / (replicas[1] as ThroughputResult).perSec),
+    })),
+    {
+      what: 'pipeline on a 3-master Redis Cluster, concurrency 1000',
+      figure: fmtRate(onCluster.perSec),
+      baseline: `single Redis: ${fmtRate(pipelineHigh)}`,
+      ratio: fmtRatio(onCluster.perSec / pipelineHigh),
+    },
+    ...CHANNEL_BENCHES.map((c) => ({
+      what: `${c.channel} channel: real client library and adapter, fake answering at once`,
+      figure: fmtRate((channels[c.channel] as ThroughputResult).perSec),
+      baseline: `null adapter: ${fmtRate(pipelineHigh)}`,
+      ratio: fmtRatio((channels[c.channel] as ThroughputResult).perSec / pipelineHigh),
+    })),
+  );
   const table = markdown(m, rows, notes);
   process.stdout.write(`${table}\n`);
 
@@ -168,6 +201,9 @@ async function main(): Promise<void> {
         latency: { pipeline: lat, bullmq: blat },
         xAdapter: x,
         takeover: tk,
+        replicas,
+        cluster: onCluster,
+        channels,
         totalSec,
         table,
       },
@@ -175,6 +211,61 @@ async function main(): Promise<void> {
       2,
     )}\n`,
   );
+  const chart = svgChart(
+    'agent-ops pnpm bench',
+    `${m.cpu}, ${m.cores} cores, Node ${m.node}, Redis ${m.redis}, ${new Date().toISOString().slice(0, 10)}`,
+    [
+      {
+        title: 'Throughput (intents or jobs per second, higher is better)',
+        bars: [
+          { label: 'raw XREADGROUP, 2 scripts/msg', value: raw, text: fmtRate(raw) },
+          {
+            label: 'agent-ops pipeline, concurrency 1000',
+            value: pipelineHigh,
+            text: fmtRate(pipelineHigh),
+            highlight: true,
+          },
+          {
+            label: 'agent-ops pipeline, concurrency 200',
+            value: pipeline200,
+            text: fmtRate(pipeline200),
+            highlight: true,
+          },
+          { label: 'BullMQ no-op, concurrency 200', value: b200, text: fmtRate(b200) },
+          { label: 'BullMQ no-op, concurrency 50', value: b50, text: fmtRate(b50) },
+          ...[1, 2, 4].map((k) => ({
+            label: `pipeline, ${k} replica${k > 1 ? 's' : ''}`,
+            value: (replicas[k] as ThroughputResult).perSec,
+            text: fmtRate((replicas[k] as ThroughputResult).perSec),
+            highlight: true,
+          })),
+          {
+            label: 'pipeline on a 3-master cluster',
+            value: onCluster.perSec,
+            text: fmtRate(onCluster.perSec),
+            highlight: true,
+          },
+          ...CHANNEL_BENCHES.map((c) => ({
+            label: `${c.channel} channel (real client)`,
+            value: (channels[c.channel] as ThroughputResult).perSec,
+            text: fmtRate((channels[c.channel] as ThroughputResult).perSec),
+            highlight: true,
+          })),
+        ],
+      },
+      {
+        title: `Latency, XADD to receipt at ${LATENCY.rate}/s (ms, lower is better)`,
+        bars: [
+          { label: 'agent-ops p50', value: lat.p50, text: fmtMs(lat.p50), highlight: true },
+          { label: 'BullMQ p50', value: blat.p50, text: fmtMs(blat.p50) },
+          { label: 'agent-ops p99', value: lat.p99, text: fmtMs(lat.p99), highlight: true },
+          { label: 'BullMQ p99', value: blat.p99, text: fmtMs(blat.p99) },
+        ],
+      },
+    ],
+  );
+  writeFileSync(`${dir}latest.svg`, chart);
+  writeFileSync(`${dir}latest.md`, `${table}\n`);
 }
 
 let exitCode = 0;
