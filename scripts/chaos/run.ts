@@ -5,9 +5,10 @@
 // parked with a reason, nothing pending, no lease left. Exits 1 on any violation.
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
+import { startRedisCluster } from '@agent-ops/testkit/redis-cluster';
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
-import { Redis } from 'ioredis';
 import { type ChaosChannel, calendarChannel, emailChannel, webhookChannel, xChannel } from './channels.ts';
 import { scanForSecrets, secretValues } from './secrets-scan.ts';
 import { type ChannelSummary, summaryTable, verify } from './verify.ts';
@@ -17,6 +18,8 @@ const KILLS = Number(process.env.CHAOS_KILLS ?? 24);
 const REPLICAS = Number(process.env.CHAOS_REPLICAS ?? 2);
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const DEADLINE_MS = Number(process.env.CHAOS_DEADLINE_MS ?? 15 * 60_000);
+/** CHAOS_CLUSTER=1: a three-master Redis Cluster instead of one server; one master is killed and restarted. */
+const CLUSTER = process.env.CHAOS_CLUSTER === '1';
 const prefix = 'chaos';
 
 /** A small seeded generator, so a failing run can be repeated with CHAOS_SEED. */
@@ -44,11 +47,26 @@ function weighted<T>(entries: Array<[T, number]>, value: number): T {
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One server, or a three-master cluster whose restart kills and restarts the first master. */
+async function chaosRedis(): Promise<{
+  url: string;
+  dir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  if (!CLUSTER) return startRedisServer({ appendfsync: 'always' });
+  const cluster = await startRedisCluster({ appendfsync: 'always' });
+  const first = cluster.nodes[0] as Awaited<ReturnType<typeof startRedisServer>>;
+  return { url: cluster.url, dir: first.dir, restart: () => first.restart(), stop: () => cluster.stop() };
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
-  log(`${INTENTS} intents, ${KILLS} kills, ${REPLICAS} replicas per channel, seed ${SEED}`);
-  const server = await startRedisServer({ appendfsync: 'always' });
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  log(
+    `${INTENTS} intents, ${KILLS} kills, ${REPLICAS} replicas per channel, seed ${SEED}${CLUSTER ? ', on a 3-master Redis Cluster' : ''}`,
+  );
+  const server = await chaosRedis();
+  const redis = connectRedis(server.url, { maxRetriesPerRequest: null });
   redis.on('error', () => {});
   const channels: ChaosChannel[] = [
     await xChannel(),
@@ -99,7 +117,16 @@ async function main(): Promise<number> {
     const keys = new Map(channels.map((c) => [c.channel, new Map<string, string>()]));
     const weights: Array<[ChaosChannel, number]> = channels.map((c) => [c, c.channel === 'x' ? 0.4 : 0.2]);
     const produce = async (from: number, to: number) => {
-      const pipeline = redis.pipeline();
+      // One pipeline per channel: on a cluster a pipeline must stay within one slot.
+      const pipelines = new Map<string, ReturnType<typeof redis.pipeline>>();
+      const pipelineOf = (channel: string) => {
+        let p = pipelines.get(channel);
+        if (!p) {
+          p = redis.pipeline();
+          pipelines.set(channel, p);
+        }
+        return p;
+      };
       for (let i = from; i < to; i += 1) {
         const c = weighted(weights, random());
         const account = c.accounts[Math.floor(random() * c.accounts.length)] as string;
@@ -107,10 +134,11 @@ async function main(): Promise<number> {
         const marker = `chaos ${SEED} ${key}`;
         keys.get(c.channel)?.set(key, marker);
         const json = JSON.stringify(c.intent(key, account, marker));
+        const pipeline = pipelineOf(c.channel);
         pipeline.xadd(channelKeys(prefix, c.channel).intents, '*', 'intent', json);
         if (random() < 0.1) pipeline.xadd(channelKeys(prefix, c.channel).intents, '*', 'intent', json);
       }
-      await pipeline.exec();
+      await Promise.all([...pipelines.values()].map((p) => p.exec()));
     };
 
     // Producing, faults and kills all at once, over a window long enough for the kills.
@@ -155,8 +183,15 @@ async function main(): Promise<number> {
     const total = [...keys.values()].reduce((n, m) => n + m.size, 0);
     for (;;) {
       let done = 0;
-      for (const c of channels) done += await redis.hlen(channelKeys(prefix, c.channel).done);
-      if (done >= total) break;
+      let pending = 0;
+      for (const c of channels) {
+        done += await redis.hlen(channelKeys(prefix, c.channel).done);
+        // Duplicates of a terminal key are acknowledged by the reclaimer after the lease TTL.
+        pending += Number(
+          ((await redis.xpending(channelKeys(prefix, c.channel).intents, 'executors')) as [number])[0],
+        );
+      }
+      if (done >= total && pending === 0) break;
       if (Date.now() - started > DEADLINE_MS) {
         log(`deadline passed with ${done}/${total} keys settled`);
         break;
@@ -184,7 +219,7 @@ async function main(): Promise<number> {
       `\nsecrets scan: ${scan.lines} log lines and ${scan.entries} stream entries, ${scan.hits.length} hits`,
     );
     console.log(
-      `\n${INTENTS} intents, ${kills} SIGKILLs, ${faults} injected faults, 1 Redis restart (appendfsync always), seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      `\n${INTENTS} intents, ${kills} SIGKILLs, ${faults} injected faults, 1 Redis ${CLUSTER ? 'master ' : ''}restart (appendfsync always)${CLUSTER ? ', 3-master cluster' : ''}, seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     if (violations.length > 0) {
       console.log(`\n${violations.length} violations:\n${violations.slice(0, 50).join('\n')}`);

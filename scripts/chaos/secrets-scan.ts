@@ -1,6 +1,6 @@
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys, globalKeys } from '@agent-ops/contracts/keys';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const SECRET_FIELDS = new Set([
   'appSecret',
@@ -27,7 +27,12 @@ export function secretValues(tree: unknown, out: string[] = []): string[] {
 }
 
 /** Counts secret values in logs and in every entry of every stream and hash the system writes. */
-export async function scanForSecrets(redis: Redis, prefix: string, logs: string[], secrets: string[]) {
+export async function scanForSecrets(
+  redis: Redis | Cluster,
+  prefix: string,
+  logs: string[],
+  secrets: string[],
+) {
   const hits: string[] = [];
   let lines = 0;
   for (const log of logs) {

@@ -1,7 +1,7 @@
 import { decodeReceiptEntry } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ChaosChannel } from './channels.ts';
 
 export type ChannelSummary = {
@@ -24,7 +24,7 @@ export type ChannelSummary = {
  * is pending or leased.
  */
 export async function verify(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
   c: ChaosChannel,
   keys: Map<string, string>,

@@ -5,11 +5,14 @@ import { type RedisServer, startRedisServer } from './redis-server.ts';
 
 export type RedisCluster = { url: string; nodes: RedisServer[]; stop(): Promise<void> };
 
+export type RedisClusterOptions = { appendfsync?: 'always' | 'everysec' | 'no' };
+
 /** A local Redis Cluster of three masters (no replicas) on free ports, made with redis-cli --cluster create. */
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const nodes = await Promise.all(
     [0, 1, 2].map(() =>
       startRedisServer({
+        ...(options.appendfsync ? { appendfsync: options.appendfsync } : {}),
         args: [
           '--cluster-enabled',
           'yes',
