@@ -1,5 +1,5 @@
 import type { Channel } from '@agent-ops/contracts/channels';
-import type { IntentRecord } from '@agent-ops/contracts/intent-record';
+import type { IntentRecord, IntentState } from '@agent-ops/contracts/intent-record';
 import type { Receipt } from '@agent-ops/contracts/receipt';
 import type { CoordinatorContext } from './context.ts';
 import { CoordinatorError, notFound } from './coordinator-errors.ts';
@@ -106,33 +106,48 @@ export async function approve(
   return next;
 }
 
-export async function reject(
+type Closing = {
+  to: 'rejected' | 'cancelled';
+  from: IntentState[];
+  /** The error code when the record is not in `from` (now, or by the time it is written). */
+  code: 'not_pending' | 'not_cancellable';
+  notAllowed: (state: IntentState) => string;
+  raced: string;
+  receiptCode: string;
+};
+
+/**
+ * A person's decision that ends a key: the record moves (only from the states it may),
+ * anything else that must stop does, the key is closed with a receipt, and it is audited.
+ */
+async function decideAndClose(
   ctx: CoordinatorContext,
   key: string,
   by: string,
   comment: string | null,
-  channel?: Channel,
+  channel: Channel | undefined,
+  c: Closing,
+  afterMove: (record: IntentRecord) => Promise<unknown> = async () => {},
 ) {
   const record = pending(await ctx.store.find(key, channel), key);
-  if (record.state !== 'pending_approval') {
-    throw new CoordinatorError(409, 'not_pending', `${key} is ${record.state}, not pending approval`);
-  }
+  if (!c.from.includes(record.state))
+    throw new CoordinatorError(409, c.code, `${key} is ${record.state}; ${c.notAllowed(record.state)}`);
   const now = new Date().toISOString();
   const next: IntentRecord = {
     ...record,
-    state: 'rejected',
+    state: c.to,
     updatedAt: now,
     approvalDeadline: null,
     decision: { by, at: now, comment },
   };
-  const moved = await ctx.store.transition(next, ['pending_approval']);
-  if (moved.code === 'refused')
-    throw new CoordinatorError(409, 'not_pending', `${key} was decided meanwhile`);
-  const receipt = await closeKey(ctx, next, 'rejected_by_person', comment ?? `rejected by ${by}`);
-  await ctx.store.transition({ ...next, receipt }, ['rejected']);
+  const moved = await ctx.store.transition(next, c.from);
+  if (moved.code === 'refused') throw new CoordinatorError(409, c.code, `${key} ${c.raced}`);
+  await afterMove(record);
+  const receipt = await closeKey(ctx, next, c.receiptCode, comment ?? `${c.to} by ${by}`);
+  await ctx.store.transition({ ...next, receipt }, [c.to]);
   await ctx.audit.append({
     actor: by,
-    action: 'rejected',
+    action: c.to,
     channel: next.channel,
     idempotencyKey: key,
     reason: comment,
@@ -140,43 +155,47 @@ export async function reject(
   return { ...next, receipt };
 }
 
+export function reject(
+  ctx: CoordinatorContext,
+  key: string,
+  by: string,
+  comment: string | null,
+  channel?: Channel,
+) {
+  return decideAndClose(ctx, key, by, comment, channel, {
+    to: 'rejected',
+    from: ['pending_approval'],
+    code: 'not_pending',
+    notAllowed: () => 'not pending approval',
+    raced: 'was decided meanwhile',
+    receiptCode: 'rejected_by_person',
+  });
+}
+
 /** Withdraws a scheduled or pending intent before it reaches its stream. */
-export async function cancel(
+export function cancel(
   ctx: CoordinatorContext,
   key: string,
   by: string,
   reason: string | null,
   channel?: Channel,
 ) {
-  const record = pending(await ctx.store.find(key, channel), key);
-  if (record.state !== 'scheduled' && record.state !== 'pending_approval') {
-    throw new CoordinatorError(
-      409,
-      'not_cancellable',
-      `${key} is ${record.state}; only scheduled or pending intents can be cancelled`,
-    );
-  }
-  const now = new Date().toISOString();
-  const next: IntentRecord = {
-    ...record,
-    state: 'cancelled',
-    updatedAt: now,
-    decision: { by, at: now, comment: reason },
-  };
-  const moved = await ctx.store.transition(next, ['scheduled', 'pending_approval']);
-  if (moved.code === 'refused')
-    throw new CoordinatorError(409, 'not_cancellable', `${key} was released or decided meanwhile`);
-  await ctx.scheduler.cancel(record.channel, key);
-  const receipt = await closeKey(ctx, next, 'cancelled', reason ?? `cancelled by ${by}`);
-  await ctx.store.transition({ ...next, receipt }, ['cancelled']);
-  await ctx.audit.append({
-    actor: by,
-    action: 'cancelled',
-    channel: next.channel,
-    idempotencyKey: key,
+  return decideAndClose(
+    ctx,
+    key,
+    by,
     reason,
-  });
-  return { ...next, receipt };
+    channel,
+    {
+      to: 'cancelled',
+      from: ['scheduled', 'pending_approval'],
+      code: 'not_cancellable',
+      notAllowed: () => 'only scheduled or pending intents can be cancelled',
+      raced: 'was released or decided meanwhile',
+      receiptCode: 'cancelled',
+    },
+    (record) => ctx.scheduler.cancel(record.channel, key),
+  );
 }
 
 /** The scheduler's job: a scheduled intent whose time has come goes to its stream. */
