@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 export type FakeEventDateTime = { date?: string; dateTime?: string; timeZone?: string };
 export type FakeAttendee = {
@@ -178,9 +172,7 @@ export class FakeCalendar {
   private readonly deletedGet: 'cancelled' | 'gone';
   private readonly accessTokens = new Map<string, { account: string; expiresAt: number }>();
   private rules: FaultRule[] = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly hanging = new Set<ServerResponse>();
+  private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
 
   constructor(options: FakeCalendarOptions) {
     this.refreshTokens = options.refreshTokens;
@@ -201,20 +193,12 @@ export class FakeCalendar {
   }
 
   async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await this.server.listen(port);
     return this;
   }
 
   async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server.close();
   }
 
   /**
@@ -311,7 +295,6 @@ export class FakeCalendar {
       return;
     }
     if (fault?.kind === 'act_then_hang') {
-      this.hanging.add(res);
       return;
     }
     this.send(call, res, answer);

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 export type FakeWebhookCall = {
   method: string;
@@ -35,8 +35,7 @@ export class FakeWebhook {
   url = '';
   private readonly seen = new Map<string, number>();
   private faults: FakeWebhookFault[] = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
   private readonly hmacSecrets: Record<string, string>;
 
   /** `hmacSecrets`: path -> secret, for endpoints that sign. */
@@ -44,20 +43,13 @@ export class FakeWebhook {
     this.hmacSecrets = hmacSecrets;
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  async start(port = 0): Promise<this> {
+    this.url = await this.server.listen(port);
     return this;
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server.close();
   }
 
   inject(fault: FakeWebhookFault, times = 1): void {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 export type FakeXUser = { id: string; username: string; name: string };
 export type FakeTweet = {
@@ -70,9 +70,7 @@ export class FakeX {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private rules: FaultRule[] = [];
   private nextId = 1_800_000_000_000_000_000n;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly hanging = new Set<ServerResponse>();
+  private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
   url = '';
 
   constructor(options: FakeXOptions) {
@@ -82,20 +80,12 @@ export class FakeX {
   }
 
   async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await this.server.listen(port);
     return this;
   }
 
   async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server.close();
   }
 
   /** The next `times` requests matching method and path get `fault`. */
@@ -212,7 +202,6 @@ export class FakeX {
       return;
     }
     if (fault?.kind === 'act_then_hang') {
-      this.hanging.add(res);
       return;
     }
     this.send(call, res, answer.status, answer.body, rate.headers);
