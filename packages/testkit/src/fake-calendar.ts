@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
 
 export type FakeEventDateTime = { date?: string; dateTime?: string; timeZone?: string };
@@ -63,7 +64,6 @@ export type FakeCalendarFault =
   /** Hold the request without acting; if the client goes away, it never acts. */
   | { kind: 'hold' };
 
-type FaultRule = { method: string; path: RegExp; fault: FakeCalendarFault; remaining: number };
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
 export type FakeCalendarOptions = {
@@ -171,7 +171,10 @@ export class FakeCalendar {
   private readonly accessTokenTtlSec: number;
   private readonly deletedGet: 'cancelled' | 'gone';
   private readonly accessTokens = new Map<string, { account: string; expiresAt: number }>();
-  private rules: FaultRule[] = [];
+  private readonly faults = new FaultRules<FakeCalendarFault>({
+    method: 'POST',
+    path: /^\/calendar\/v3\/calendars\/[^/]+\/events$/,
+  });
   private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
 
   constructor(options: FakeCalendarOptions) {
@@ -205,17 +208,12 @@ export class FakeCalendar {
    * The next `times` requests matching method and path get `fault`. Defaults: POST (insert) on any
    * calendar's events. `method: '*'` matches every method; `path: /^\/token$/` targets the token endpoint.
    */
-  inject(fault: FakeCalendarFault, match: { method?: string; path?: RegExp; times?: number } = {}): void {
-    this.rules.push({
-      method: match.method ?? 'POST',
-      path: match.path ?? /^\/calendar\/v3\/calendars\/[^/]+\/events$/,
-      fault,
-      remaining: match.times ?? 1,
-    });
+  inject(fault: FakeCalendarFault, match: FaultMatch = {}): void {
+    this.faults.add(fault, match);
   }
 
   clearFaults(): void {
-    this.rules = [];
+    this.faults.clear();
   }
 
   /** Invalidate every access token issued so far (they then answer 401 authError). */
@@ -235,16 +233,6 @@ export class FakeCalendar {
   /** Insert, patch, update and delete calls on events (token calls excluded). */
   writeCalls(): FakeCalendarCall[] {
     return this.calls.filter((c) => WRITE_METHODS.has(c.method) && c.calendarId !== null);
-  }
-
-  private takeFault(method: string, path: string): FakeCalendarFault | null {
-    const rule = this.rules.find(
-      (r) => (r.method === '*' || r.method === method) && r.path.test(path) && r.remaining > 0,
-    );
-    if (!rule) return null;
-    rule.remaining -= 1;
-    if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
-    return rule.fault;
   }
 
   /** null: no credential; undefined: a credential that is not (or no longer) valid. */
@@ -279,7 +267,7 @@ export class FakeCalendar {
     this.calls.push(call);
 
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const fault = this.takeFault(method, url.pathname);
+    const fault = this.faults.take(method, url.pathname);
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
 
 export type FakeXUser = { id: string; username: string; name: string };
@@ -33,8 +34,6 @@ export type FakeXFault =
   /** Hold the request without acting; if the client goes away, it never acts. */
   | { kind: 'hold' };
 
-type FaultRule = { method: string; path: RegExp; fault: FakeXFault; remaining: number };
-
 export type FakeXOptions = {
   /** Access token (OAuth 1.0a `oauth_token` or OAuth 2.0 bearer) -> the user it acts as. */
   users: Record<string, FakeXUser>;
@@ -68,7 +67,7 @@ export class FakeX {
   private readonly users: Record<string, FakeXUser>;
   private readonly rateLimit: FakeXOptions['rateLimit'];
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private rules: FaultRule[] = [];
+  private readonly faults = new FaultRules<FakeXFault>({ method: 'POST', path: /^\/2\/tweets$/ });
   private nextId = 1_800_000_000_000_000_000n;
   private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
   url = '';
@@ -89,17 +88,12 @@ export class FakeX {
   }
 
   /** The next `times` requests matching method and path get `fault`. */
-  inject(fault: FakeXFault, match: { method?: string; path?: RegExp; times?: number } = {}): void {
-    this.rules.push({
-      method: match.method ?? 'POST',
-      path: match.path ?? /^\/2\/tweets$/,
-      fault,
-      remaining: match.times ?? 1,
-    });
+  inject(fault: FakeXFault, match: FaultMatch = {}): void {
+    this.faults.add(fault, match);
   }
 
   clearFaults(): void {
-    this.rules = [];
+    this.faults.clear();
   }
 
   /** Live (not deleted) posts by text: what a person would see on the timeline. */
@@ -109,14 +103,6 @@ export class FakeX {
 
   postCalls(): FakeXCall[] {
     return this.calls.filter((c) => c.method === 'POST' && c.path === '/2/tweets');
-  }
-
-  private takeFault(method: string, path: string): FakeXFault | null {
-    const rule = this.rules.find((r) => r.method === method && r.path.test(path) && r.remaining > 0);
-    if (!rule) return null;
-    rule.remaining -= 1;
-    if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
-    return rule.fault;
   }
 
   private userOf(req: IncomingMessage): FakeXUser | null {
@@ -168,7 +154,7 @@ export class FakeX {
     this.calls.push(call);
 
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const fault = this.takeFault(method, url.pathname);
+    const fault = this.faults.take(method, url.pathname);
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
