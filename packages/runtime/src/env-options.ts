@@ -3,6 +3,14 @@ import type { Channel } from '@agent-ops/contracts/channels';
 import { ConfigError } from '@agent-ops/contracts/errors';
 import type { ExecutorOptionsInput } from './options.ts';
 
+function booleanFromEnv(name: string): boolean | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ConfigError(`${name}: must be 1 or 0 (got "${raw}")`);
+}
+
 function intFromEnv(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -33,6 +41,7 @@ export function executorOptionsFromEnv(channel: Channel): ExecutorOptionsInput &
     concurrency: intFromEnv('OPS_CONCURRENCY'),
     shutdownTimeoutMs: intFromEnv('OPS_SHUTDOWN_TIMEOUT_MS'),
     localGateFile: process.env.OPS_LOCAL_GATE_FILE || undefined,
+    autoPipelining: booleanFromEnv('OPS_REDIS_AUTO_PIPELINING'),
     metricsPort:
       process.env.OPS_METRICS_PORT === undefined ? undefined : Number(process.env.OPS_METRICS_PORT),
   };

@@ -51,7 +51,7 @@ export class Executor {
     this.options = compileOptions(rest);
     const o = this.options;
     this.log = (log ?? createLogger(`${o.channel}-executor`)).child({ consumer: o.consumer });
-    this.redis = connectRedis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    this.redis = connectRedis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: o.autoPipelining });
     this.reader = connectRedis(redisUrl, { maxRetriesPerRequest: null });
     for (const client of [this.redis, this.reader])
       client.on('error', (err) => this.log.warn({ err }, 'redis error'));

@@ -73,6 +73,8 @@ export const ExecutorOptionsSchema = z.strictObject({
   gatePollMs: positiveMs.default(500),
   /** Port of /metrics, /healthz and /readyz; none when null (0 picks a free port). */
   metricsPort: z.int().min(0).max(65_535).nullable().default(null),
+  /** ioredis auto-pipelining on the command connection (batches a turn's commands); off for debugging. */
+  autoPipelining: z.boolean().default(true),
 });
 
 export type ExecutorOptionsInput = z.input<typeof ExecutorOptionsSchema>;

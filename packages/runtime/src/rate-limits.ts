@@ -23,6 +23,13 @@ export class RateLimits {
     this.redis = redis;
     this.keyPrefix = keys.rateLimit;
     this.options = options;
+    // Every RateLimiterRedis defines its Lua command (`rlflxIncr`) on the client when it is
+    // made. An ioredis pipeline copies the client's commands when it is created, so a limiter
+    // made lazily inside a turn whose auto-pipeline already exists (a cold start on a backlog:
+    // begin/ack queued, then the first take) calls a command that pipeline lacks, and ioredis
+    // then dies on the mismatched results. Making one limiter here defines the command before
+    // any command is sent; later limiters redefine the same script, which pipelines then have.
+    this.limiter('', '*');
   }
 
   limitFor(account: string, group: string): RateLimit {

@@ -10,6 +10,11 @@ export type Service = { start(): Promise<unknown>; close(): Promise<void> };
  * A configuration error exits 78 (EX_CONFIG) with a message that names the setting.
  */
 export async function runServiceProcess(build: () => Service, log: Logger): Promise<void> {
+  // A promise nobody awaited (a background task's stray rejection) has no state to corrupt:
+  // log it and keep serving. A synchronous throw out of a callback may have left this
+  // process's bookkeeping half-done, so that one still ends it; the ledger in Redis makes the
+  // restart safe (leases expire, reconcile runs before any effect is repeated).
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection in a background task'));
   let service: Service;
   try {
     service = build();
