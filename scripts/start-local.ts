@@ -56,7 +56,10 @@ async function service(
 ): Promise<ServiceProcess> {
   const p = startService(join(root, entry), env);
   stops.push(() => p.kill('SIGTERM'));
-  await p.waitForLog(ready);
+  // Generous: a cold start of every service at once on a small machine takes seconds.
+  await p.waitForLog(ready, 60_000).catch((err: Error) => {
+    throw new Error(`${name} did not come up: ${err.message}`);
+  });
   console.log(`${name.padEnd(12)} pid ${p.child.pid}`);
   return p;
 }
@@ -102,30 +105,33 @@ try {
   const common = { REDIS_URL: url, OPS_PREFIX: prefix };
   await service(
     'coordinator',
-    'services/coordinator/src/main.ts',
+    'services/coordinator/main.mjs',
     { ...common, OPS_COORDINATOR_CONFIG: join(dir, 'coordinator.json') },
     'coordinator running',
   );
   const coordinatorUrl = `http://127.0.0.1:${coordinatorPort}`;
   const secrets = writeSecretsFile(fakes.secrets);
-  for (const channel of CHANNELS) {
-    await service(
-      `${channel}-exec`,
-      `services/${channel}-executor/src/main.ts`,
-      {
-        ...common,
-        ...fakes.env,
-        OPS_SECRETS_FILE: secrets,
-        OPS_CONFIG_FILE: join(dir, 'executors.json'),
-        OPS_LOCAL_GATE_FILE: join(root, 'executor_gate.json'),
-      },
-      'executor running',
-    );
-  }
+  // The executors start side by side: each waits only for Redis, not for the others.
+  await Promise.all(
+    CHANNELS.map((channel) =>
+      service(
+        `${channel}-exec`,
+        `services/${channel}-executor/main.mjs`,
+        {
+          ...common,
+          ...fakes.env,
+          OPS_SECRETS_FILE: secrets,
+          OPS_CONFIG_FILE: join(dir, 'executors.json'),
+          OPS_LOCAL_GATE_FILE: join(root, 'executor_gate.json'),
+        },
+        'executor running',
+      ),
+    ),
+  );
   const dashboardPort = await freePort();
   await service(
     'dashboard',
-    'services/dashboard/src/main.ts',
+    'services/dashboard/main.mjs',
     {
       ...common,
       DASHBOARD_PORT: String(dashboardPort),

@@ -38,7 +38,7 @@ export async function xChannel(): Promise<ChaosChannel> {
   });
   return {
     channel: 'x',
-    entry: join(root, 'services/x-executor/src/main.ts'),
+    entry: join(root, 'services/x-executor/main.mjs'),
     accounts: ['antifund', 'personal'],
     secrets: { antifund: creds('tok-antifund'), personal: creds('tok-personal') },
     env: { X_API_BASE_URL: fake.url },
@@ -70,7 +70,7 @@ export async function emailChannel(): Promise<ChaosChannel> {
   };
   return {
     channel: 'email',
-    entry: join(root, 'services/email-executor/src/main.ts'),
+    entry: join(root, 'services/email-executor/main.mjs'),
     accounts: ['acme', 'support'],
     secrets: { acme: { email: account }, support: { email: account } },
     env: {},
@@ -96,7 +96,7 @@ export async function calendarChannel(): Promise<ChaosChannel> {
   const fake = await new FakeCalendar({ refreshTokens: { 'chaos-refresh': 'team@acme.example' } }).start();
   return {
     channel: 'calendar',
-    entry: join(root, 'services/calendar-executor/src/main.ts'),
+    entry: join(root, 'services/calendar-executor/main.mjs'),
     accounts: ['team'],
     secrets: {
       team: {
@@ -137,7 +137,7 @@ export async function webhookChannel(): Promise<ChaosChannel> {
   const fake = await new FakeWebhook({ '/hooks/deploy': 'chaos-hmac-secret-012345' }).start();
   return {
     channel: 'webhook',
-    entry: join(root, 'services/webhook-executor/src/main.ts'),
+    entry: join(root, 'services/webhook-executor/main.mjs'),
     accounts: ['deploys'],
     secrets: {
       deploys: {

@@ -5,7 +5,7 @@
 // parked with a reason, nothing pending, no lease left. Exits 1 on any violation.
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
-import { connectRedis } from '@agent-ops/runtime/redis-connection';
+import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
 import { startRedisCluster } from '@agent-ops/testkit/redis-cluster';
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
@@ -43,6 +43,21 @@ function weighted<T>(entries: Array<[T, number]>, value: number): T {
     if (left < 0) return item;
   }
   return (entries[entries.length - 1] as [T, number])[0];
+}
+/** How long one replica may take to log "executor running" on a loaded 2-core machine. */
+const READY_TIMEOUT_MS = Number(process.env.CHAOS_READY_TIMEOUT_MS ?? 60_000);
+
+/**
+ * Entries delivered and not acknowledged; Infinity while the stream or its group does not
+ * exist yet (no replica has created it), which is a reason to wait, not to fail.
+ */
+async function pendingOrUnknown(redis: RedisClient, stream: string): Promise<number> {
+  try {
+    return Number(((await redis.xpending(stream, 'executors')) as [number])[0]);
+  } catch (err) {
+    if (String((err as Error).message).startsWith('NOGROUP')) return Number.POSITIVE_INFINITY;
+    throw err;
+  }
 }
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,8 +103,10 @@ async function main(): Promise<number> {
       }),
     ),
   );
-  const procs: Array<{ c: ChaosChannel; p: ServiceProcess }> = [];
-  const launch = async (c: ChaosChannel) => {
+  /** A replica counts as ready once it logged "executor running"; only ready replicas are killed. */
+  const procs: Array<{ c: ChaosChannel; p: ServiceProcess; ready: boolean; killed: boolean }> = [];
+  let stopping = false;
+  const launch = (c: ChaosChannel): Promise<void> => {
     const p = startService(c.entry, {
       ...c.env,
       REDIS_URL: server.url,
@@ -100,18 +117,37 @@ async function main(): Promise<number> {
       OPS_LOCAL_GATE_FILE: join(server.dir, 'gate.json'),
       LOG_LEVEL: 'info',
     });
-    procs.push({ c, p });
-    return p;
+    const replica = { c, p, ready: false, killed: false };
+    procs.push(replica);
+    // A replica that dies on its own (not one of ours) is a finding, and is replaced so the
+    // channel keeps its consumers.
+    void p.exited.then(({ code, signal }) => {
+      if (stopping || replica.killed) return;
+      unexpectedExits.push(`${c.channel} replica pid ${p.child.pid} exited (${code ?? signal}) on its own`);
+      // Replaced, but not forever: a replica that cannot start at all is reported, not respawned.
+      if (unexpectedExits.length <= 10) void launch(c).catch(() => {});
+    });
+    return p.waitForLog('executor running', READY_TIMEOUT_MS).then(
+      () => {
+        replica.ready = true;
+      },
+      (err: Error) => {
+        throw new Error(`${c.channel}-executor (pid ${p.child.pid}) did not come up: ${err.message}`);
+      },
+    );
   };
+  const unexpectedExits: string[] = [];
   const stopAll = async () => {
+    stopping = true;
     await Promise.all(procs.map(({ p }) => p.kill('SIGKILL')));
     await Promise.all(channels.map((c) => c.stop()));
     redis.disconnect();
     await server.stop();
   };
   try {
-    for (const c of channels) for (let i = 0; i < REPLICAS; i += 1) await launch(c);
-    await sleep(1500);
+    // Every replica up before anything is produced: a start on two busy cores takes seconds.
+    await Promise.all(channels.flatMap((c) => Array.from({ length: REPLICAS }, () => launch(c))));
+    log(`${procs.length} replicas ready`);
 
     // Intents, spread over channels and accounts; one in ten written twice.
     const keys = new Map(channels.map((c) => [c.channel, new Map<string, string>()]));
@@ -155,12 +191,17 @@ async function main(): Promise<number> {
         produced = due;
       }
       if (kills < KILLS && Date.now() - t0 > ((kills + 0.5) * windowMs) / (KILLS + 1)) {
-        const victim = procs.filter(({ p }) => p.child.exitCode === null && p.child.signalCode === null);
+        const victim = procs.filter(
+          (r) => r.ready && !r.killed && r.p.child.exitCode === null && r.p.child.signalCode === null,
+        );
         const v = victim[Math.floor(random() * victim.length)];
         if (v) {
+          v.killed = true;
           await v.p.kill('SIGKILL');
           kills += 1;
-          void sleep(200 + random() * 800).then(() => launch(v.c));
+          void sleep(200 + random() * 800)
+            .then(() => launch(v.c))
+            .catch((err: Error) => unexpectedExits.push(err.message));
         }
       }
       if (!restarted && Date.now() - t0 > windowMs / 2) {
@@ -187,9 +228,7 @@ async function main(): Promise<number> {
       for (const c of channels) {
         done += await redis.hlen(channelKeys(prefix, c.channel).done);
         // Duplicates of a terminal key are acknowledged by the reclaimer after the lease TTL.
-        pending += Number(
-          ((await redis.xpending(channelKeys(prefix, c.channel).intents, 'executors')) as [number])[0],
-        );
+        pending += await pendingOrUnknown(redis, channelKeys(prefix, c.channel).intents);
       }
       if (done >= total && pending === 0) break;
       if (Date.now() - started > DEADLINE_MS) {
@@ -221,6 +260,7 @@ async function main(): Promise<number> {
     console.log(
       `\n${INTENTS} intents, ${kills} SIGKILLs, ${faults} injected faults, 1 Redis ${CLUSTER ? 'master ' : ''}restart (appendfsync always)${CLUSTER ? ', 3-master cluster' : ''}, seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
+    violations.push(...unexpectedExits);
     if (violations.length > 0) {
       console.log(`\n${violations.length} violations:\n${violations.slice(0, 50).join('\n')}`);
       return 1;

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runNode } from '@agent-ops/testkit/run-node';
+import { waitFor } from '@agent-ops/testkit/wait';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -36,7 +37,7 @@ describe("pnpm start (the README's first command)", () => {
     const redisDir = /data in (\S+)\)/.exec(out)?.[1] as string;
     expect(running(redisDir)).toBe('');
     for (const pid of pids(out)) expect(alive(pid), `pid ${pid}`).toBe(false);
-  });
+  }, 120_000);
 
   it('stops everything on SIGINT', async () => {
     const child = spawn(process.execPath, [join(root, 'scripts/start-local.ts')], {
@@ -48,7 +49,7 @@ describe("pnpm start (the README's first command)", () => {
       out += c.toString();
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no receipts:\n${out}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no receipts in 90 s:\n${out}`)), 90_000);
       child.stdout.on('data', () => {
         if (out.includes('succeeded')) {
           clearTimeout(timer);
@@ -61,9 +62,8 @@ describe("pnpm start (the README's first command)", () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    for (const pid of started) expect(alive(pid), `pid ${pid}`).toBe(false);
+    for (const pid of started) await waitFor(() => !alive(pid), `pid ${pid} to exit`, 10_000);
     const redisDir = /data in (\S+)\)/.exec(out)?.[1] as string;
     expect(running(redisDir)).toBe('');
-  });
+  }, 120_000);
 });

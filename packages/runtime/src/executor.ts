@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import { ReplyError } from 'ioredis';
 import type { ChannelAdapter } from './adapter.ts';
 import { Breakers } from './breakers.ts';
 import { Later } from './later.ts';
@@ -97,12 +98,7 @@ export class Executor {
     if (this.stateValue !== 'created') throw new Error(`cannot start an executor that is ${this.stateValue}`);
     this.stateValue = 'starting';
     const { intents } = this.ledger.keys;
-    try {
-      // From 0: intents written before the first executor ever started are carried out too.
-      await this.redis.xgroup('CREATE', intents, EXECUTORS_GROUP, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
-    }
+    await this.createGroup(intents);
     this.localGate.start();
     this.later.startWorker();
     this.stateValue = 'running';
@@ -120,6 +116,27 @@ export class Executor {
       { stream: intents, group: EXECUTORS_GROUP, metrics: this.metricsServer?.url },
       'executor running',
     );
+  }
+
+  /**
+   * From 0: intents written before the first executor ever started are carried out too.
+   * Redis away at start (a reboot brings both up at once, or Redis is still loading its
+   * AOF) is waited out; an answer from Redis other than BUSYGROUP (NOPERM, say) is final.
+   */
+  private async createGroup(intents: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.redis.xgroup('CREATE', intents, EXECUTORS_GROUP, '0', 'MKSTREAM');
+        return;
+      } catch (err) {
+        const message = String((err as Error).message);
+        if (message.includes('BUSYGROUP')) return;
+        const unreachable = !(err instanceof ReplyError) || message.startsWith('LOADING');
+        if (!unreachable || this.stateValue !== 'starting') throw err;
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err, attempt }, 'waiting for Redis');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {

@@ -27,7 +27,7 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function plist(o: ServiceFileOptions, service: string, label: string): string {
-  const entry = join(o.root, 'services', service, 'src', 'main.ts');
+  const entry = join(o.root, 'services', service, 'main.mjs');
   // launchd has no EnvironmentFile: a shell reads the file, then becomes the service (exec).
   const command = `set -a; . ${shellQuote(o.envFile)}; set +a; exec ${shellQuote(o.node)} ${shellQuote(entry)}`;
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -62,7 +62,7 @@ function plist(o: ServiceFileOptions, service: string, label: string): string {
 }
 
 function unit(o: ServiceFileOptions, service: string): string {
-  const entry = join(o.root, 'services', service, 'src', 'main.ts');
+  const entry = join(o.root, 'services', service, 'main.mjs');
   return `[Unit]
 Description=agent-ops ${service}
 After=network-online.target redis-server.service
