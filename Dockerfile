@@ -23,4 +23,4 @@ COPY packages packages
 COPY services services
 USER node
 ENV SERVICE=x-executor
-CMD ["sh", "-c", "exec node services/${SERVICE}/main.mjs"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=2 services/${SERVICE}/main.mjs"]

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release as osRelease, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { answerHelp } from '../packages/runtime/src/cli-help.ts';
 import { CHANNEL_BENCHES } from './channels.ts';
 import { svgChart } from './chart.ts';
 import { cleanupAll, median, msSince, nowNs, privateRedis } from './lib.ts';
@@ -10,6 +11,7 @@ import { bullmqLatency, bullmqThroughput } from './scenarios/bullmq.ts';
 import { channelThroughput, clusterThroughput, replicasThroughput } from './scenarios/extended.ts';
 import { pipelineLatency, pipelineThroughput, type ThroughputResult } from './scenarios/pipeline.ts';
 import { rawThroughput } from './scenarios/raw.ts';
+import { type StackMemory, type StartupResult, stackMemory, startupTimes } from './scenarios/startup.ts';
 import { takeover } from './scenarios/takeover.ts';
 import { xAdapterThroughput } from './scenarios/x-adapter.ts';
 
@@ -24,6 +26,63 @@ const LATENCY = { rate: 1000, warmupMs: 1000, sampledMs: 10_000 };
 const X = { n: 2000, concurrency: 64, latencyMs: 100 };
 const LEASE_TTL_MS = 2000;
 const CHANNEL_N = Number(process.env.BENCH_CHANNEL_N ?? 1000);
+
+answerHelp(`usage: pnpm bench [--startup]
+
+Throughput, latency, takeover, replicas, a cluster, every channel and start-up, each against a
+baseline measured in the same run, as ratios; writes bench/results/latest.{md,json,svg}.
+--startup runs only the start-up section (cold start and memory of each executor, and the
+memory of the whole pnpm start stack). Environment: BENCH_N, BENCH_ROUNDS, BENCH_CHANNEL_N,
+BENCH_STARTUP_ROUNDS.`);
+const STARTUP_ONLY = process.argv.includes('--startup');
+/** Starts per service for the start-up medians (after one unreported first start). */
+const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5);
+/** What issue 12 asks of an executor start, against the bare baseline. */
+const STARTUP_LIMITS = { time: 2.5, memory: 1.5, stackMb: 600 };
+
+/** The start-up rows: each executor's cold start and peak memory over the bare baseline's. */
+function startupRows(results: StartupResult[], stack: StackMemory): { rows: Row[]; notes: string[] } {
+  const base = results.find((r) => r.name === 'baseline') as StartupResult;
+  const rows: Row[] = [];
+  for (const r of results.filter((x) => x !== base)) {
+    rows.push(
+      {
+        what: `${r.name}: spawn to "executor running" (median of ${r.samples.length}; limit ${STARTUP_LIMITS.time}x)`,
+        figure: fmtMs(r.ms),
+        baseline: `bare Node + ioredis + XGROUP CREATE: ${fmtMs(base.ms)}`,
+        ratio: fmtRatio(r.ms / base.ms),
+      },
+      {
+        what: `${r.name}: peak resident memory 1 s after start (limit ${STARTUP_LIMITS.memory}x)`,
+        figure: `${r.peakMb.toFixed(0)} MB`,
+        baseline: `bare: ${base.peakMb.toFixed(0)} MB`,
+        ratio: fmtRatio(r.peakMb / base.peakMb),
+      },
+    );
+  }
+  rows.push({
+    what: `pnpm start: resident memory of its ${stack.services.length} service processes (target under ${STARTUP_LIMITS.stackMb} MB)`,
+    figure: `${stack.totalMb.toFixed(0)} MB`,
+    baseline: `${stack.services.length} bare processes: ${(stack.services.length * base.peakMb).toFixed(0)} MB`,
+    ratio: fmtRatio(stack.totalMb / (stack.services.length * base.peakMb)),
+  });
+  const notes = [
+    `Start-up: the first start of each process, with Node's compile cache still empty, is not in the medians: ${results.map((r) => `${r.name} ${fmtMs(r.first.ms)}`).join(', ')}.`,
+    `pnpm start, by service (MB): ${stack.services.map((s) => `${s.name} ${s.mb.toFixed(0)}`).join(', ')}.`,
+  ];
+  return { rows, notes };
+}
+
+async function startupSection(): Promise<{
+  rows: Row[];
+  notes: string[];
+  results: StartupResult[];
+  stack: StackMemory;
+}> {
+  const results = await timed('start-up', () => startupTimes(STARTUP_ROUNDS));
+  const stack = await timed('pnpm start stack memory', () => stackMemory());
+  return { ...startupRows(results, stack), results, stack };
+}
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -55,6 +114,22 @@ async function main(): Promise<void> {
   const started = nowNs();
   const m = await machine();
   log(`machine: ${JSON.stringify(m)}`);
+  if (STARTUP_ONLY) {
+    const startup = await startupSection();
+    const table = markdown(m, startup.rows, [
+      'Ratios: figure / baseline; below 1x is better here.',
+      ...startup.notes,
+    ]);
+    process.stdout.write(`${table}\n`);
+    const dir = fileURLToPath(new URL('./results/', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}startup.md`, `${table}\n`);
+    writeFileSync(
+      `${dir}startup.json`,
+      `${JSON.stringify({ at: new Date().toISOString(), machine: m, ...startup }, null, 2)}\n`,
+    );
+    return;
+  }
 
   // 1. Throughput, interleaved rounds; the median of each.
   const tp: Record<'pipeline' | 'pipelineHigh' | 'raw' | 'bullmq50' | 'bullmq200', ThroughputResult[]> = {
@@ -110,6 +185,9 @@ async function main(): Promise<void> {
   const channels: Record<string, ThroughputResult> = {};
   for (const c of CHANNEL_BENCHES)
     channels[c.channel] = await timed(`${c.channel} channel`, () => channelThroughput(c, CHANNEL_N));
+
+  // 6. Start-up: each executor against a bare process, and the whole local stack's memory.
+  const startup = await startupSection();
 
   const totalSec = msSince(started) / 1000;
   const rows: Row[] = [
@@ -184,6 +262,8 @@ async function main(): Promise<void> {
       ratio: fmtRatio((channels[c.channel] as ThroughputResult).perSec / pipelineHigh),
     })),
   );
+  rows.push(...startup.rows);
+  notes.push(...startup.notes);
   const table = markdown(m, rows, notes);
   process.stdout.write(`${table}\n`);
 
@@ -204,6 +284,7 @@ async function main(): Promise<void> {
         replicas,
         cluster: onCluster,
         channels,
+        startup: { executors: startup.results, stack: startup.stack },
         totalSec,
         table,
       },

@@ -2,10 +2,18 @@
 // coordinator's approval.privateKeyFile, and prints the public key for the executors' approvalKeys.
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 
+const USAGE = `usage: pnpm approval-keys <private-key-file>
+
+Writes a new Ed25519 private key to <private-key-file> (mode 0600; the file must not exist yet)
+for the coordinator's approval.privateKeyFile, and prints the public key for the executors'
+approvalKeys.`;
+answerHelp(USAGE);
 const path = process.argv[2];
-if (!path) {
-  console.error('usage: pnpm approval-keys <private-key-file>   (the file must not exist yet)');
+// A word starting with '-' is an option this command does not have, never a file name.
+if (!path || path.startsWith('-') || process.argv.length > 3) {
+  console.error(USAGE);
   process.exit(2);
 }
 if (existsSync(path)) {

@@ -1,6 +1,12 @@
 // Measures Redis memory per 1M receipts (typical x.post receipt JSON) on a private redis-server.
+
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
 import { Redis } from 'ioredis';
+
+answerHelp(
+  'usage: node scripts/measure-receipts-memory.ts   (N receipts, default 1000000, on a private redis-server)',
+);
 
 const N = Number(process.env.N ?? 1_000_000);
 const server = await startRedisServer();

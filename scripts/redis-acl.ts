@@ -3,13 +3,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { aclFile, type RedisRole, ROLES } from './redis-acl-rules.ts';
 
+const USAGE = 'usage: pnpm redis-acl <dir>   (writes <dir>/users.acl and <dir>/redis-urls.env)';
+answerHelp(`${USAGE}
+
+One Redis ACL user per role (hashed passwords only in users.acl) and, mode 0600, one REDIS_URL
+per role. Environment: REDIS_HOST (default 127.0.0.1:6379), OPS_PREFIX (default ops).`);
 const dir = process.argv[2];
 const host = process.env.REDIS_HOST ?? '127.0.0.1:6379';
 const prefix = process.env.OPS_PREFIX ?? 'ops';
-if (!dir) {
-  console.error('usage: pnpm redis-acl <dir>   (writes <dir>/users.acl and <dir>/redis-urls.env)');
+if (!dir || dir.startsWith('-')) {
+  console.error(USAGE);
   process.exit(2);
 }
 if (existsSync(join(dir, 'users.acl'))) {

@@ -4,8 +4,15 @@
 import { join } from 'node:path';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys, globalKeys } from '@agent-ops/contracts/keys';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { exportStream, trimAcknowledged, trimOlderThan } from '@agent-ops/runtime/retention';
 import { Redis } from 'ioredis';
+
+answerHelp(`usage: pnpm retention [--export DIR]
+
+Trims intents streams below what every group has acknowledged, and receipts, deadletter and
+audit older than OPS_RETENTION_DAYS (default 90). With --export, each stream is first written
+to DIR as JSONL. Environment: REDIS_URL, OPS_PREFIX, OPS_RETENTION_DAYS.`);
 
 const prefix = process.env.OPS_PREFIX ?? 'ops';
 const days = Number(process.env.OPS_RETENTION_DAYS ?? 90);

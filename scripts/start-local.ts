@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
+import { SERVICE_NODE_FLAGS } from '@agent-ops/runtime/service-node-flags';
 import { freePort } from '@agent-ops/testkit/free-port';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
 import { NO_REDIS_HELP, redisServerBinary, startRedisServer } from '@agent-ops/testkit/redis-server';
@@ -17,6 +19,11 @@ import { CoordinatorClient } from '../services/coordinator/src/client.ts';
 import { startDemoFakes } from './demo/fakes.ts';
 import { demoIntents } from './demo/intents.ts';
 
+answerHelp(`usage: pnpm start [--exit-when-done]
+
+The whole system on local defaults: a private Redis (or REDIS_URL), fake X, SMTP, Calendar and
+webhook servers, the coordinator, every executor and the dashboard, then example intents.
+Ctrl-C stops everything. --exit-when-done stops once the immediate intents have receipts.`);
 const root = join(import.meta.dirname, '..');
 const exitWhenDone = process.argv.includes('--exit-when-done');
 const prefix = process.env.OPS_PREFIX ?? 'ops';
@@ -54,7 +61,7 @@ async function service(
   env: Record<string, string>,
   ready: string,
 ): Promise<ServiceProcess> {
-  const p = startService(join(root, entry), env);
+  const p = startService(join(root, entry), env, SERVICE_NODE_FLAGS);
   stops.push(() => p.kill('SIGTERM'));
   // Generous: a cold start of every service at once on a small machine takes seconds.
   await p.waitForLog(ready, 60_000).catch((err: Error) => {

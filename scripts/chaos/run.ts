@@ -5,6 +5,7 @@
 // parked with a reason, nothing pending, no lease left. Exits 1 on any violation.
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
 import { startRedisCluster } from '@agent-ops/testkit/redis-cluster';
@@ -12,6 +13,13 @@ import { startRedisServer } from '@agent-ops/testkit/redis-server';
 import { type ChaosChannel, calendarChannel, emailChannel, webhookChannel, xChannel } from './channels.ts';
 import { scanForSecrets, secretValues } from './secrets-scan.ts';
 import { type ChannelSummary, summaryTable, verify } from './verify.ts';
+
+answerHelp(`usage: pnpm chaos
+
+Intents across every channel while replicas are SIGKILLed, Redis is restarted and the fakes
+inject faults; then counts at the fakes. Exits 1 on any violation. Environment: CHAOS_INTENTS
+(10000), CHAOS_KILLS (24), CHAOS_REPLICAS (2), CHAOS_SEED, CHAOS_DEADLINE_MS, CHAOS_CLUSTER=1,
+CHAOS_READY_TIMEOUT_MS (60000).`);
 
 const INTENTS = Number(process.env.CHAOS_INTENTS ?? 10_000);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 24);

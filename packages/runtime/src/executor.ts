@@ -8,7 +8,7 @@ import { Later } from './later.ts';
 import { Ledger } from './ledger.ts';
 import { LocalGate } from './local-gate.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { ExecutorMetrics, startMetricsServer } from './metrics.ts';
+import { MetricsRelay } from './metrics-sink.ts';
 import { compileOptions, type ExecutorOptions, type ExecutorOptionsInput } from './options.ts';
 import { type Disposition, IntentProcessor, type StreamMessage } from './processor.ts';
 import { RateLimits } from './rate-limits.ts';
@@ -43,7 +43,7 @@ export class Executor {
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  readonly metrics: ExecutorMetrics;
+  readonly metrics = new MetricsRelay();
   private metricsServer: { url: string; close: () => Promise<void> } | undefined;
 
   constructor(adapter: ChannelAdapter, input: ExecutorOptionsInput & { redisUrl: string }, log?: Logger) {
@@ -59,7 +59,6 @@ export class Executor {
     const keys = channelKeys(o.prefix, o.channel);
     this.ledger = new Ledger(this.redis, keys);
     this.later = new Later(redisUrl, keys, this.log);
-    this.metrics = new ExecutorMetrics(o.channel, () => this.streamStats());
     this.breakers = new Breakers(this.redis, keys, o, this.log, (account, state) =>
       this.metrics.breakerState(account, state),
     );
@@ -99,19 +98,20 @@ export class Executor {
     this.stateValue = 'starting';
     const { intents } = this.ledger.keys;
     await this.createGroup(intents);
+    if (this.options.metricsPort !== null) {
+      const { ExecutorMetrics, startMetricsServer } = await import('./metrics.ts');
+      const metrics = new ExecutorMetrics(this.options.channel, () => this.streamStats());
+      this.metrics.target = metrics;
+      this.metricsServer = await startMetricsServer(this.options.metricsPort, metrics.registry, async () =>
+        this.ready(),
+      );
+    }
     this.localGate.start();
-    this.later.startWorker();
+    this.later.watch(this.options.reclaimIntervalMs, this.redis);
     this.stateValue = 'running';
     this.readLoop = this.runReadLoop();
     this.every(this.options.reclaimIntervalMs, () => this.reclaimer.sweep());
     this.every(this.options.gatePollMs, () => this.retryHeld());
-    if (this.options.metricsPort !== null) {
-      this.metricsServer = await startMetricsServer(
-        this.options.metricsPort,
-        this.metrics.registry,
-        async () => this.ready(),
-      );
-    }
     this.log.info(
       { stream: intents, group: EXECUTORS_GROUP, metrics: this.metricsServer?.url },
       'executor running',

@@ -2,11 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Channel } from '@agent-ops/contracts/channels';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerStateName, MetricsSink } from './metrics-sink.ts';
 
 const BREAKER_VALUE = { closed: 0, halfOpen: 1, open: 2 } as const;
 
-/** What the runtime measures; the processor and executor only call these methods. */
-export class ExecutorMetrics {
+/** The runtime's figures as Prometheus metrics, served on /metrics. */
+export class ExecutorMetrics implements MetricsSink {
   readonly registry = new Registry();
   private readonly read: Counter<'channel'>;
   private readonly receipts: Counter<'channel' | 'status'>;
@@ -89,7 +90,7 @@ export class ExecutorMetrics {
   limited(account: string): void {
     this.rateLimited.inc({ channel: this.channel, account });
   }
-  breakerState(account: string, state: keyof typeof BREAKER_VALUE): void {
+  breakerState(account: string, state: BreakerStateName): void {
     this.breaker.set({ channel: this.channel, account }, BREAKER_VALUE[state]);
   }
 }

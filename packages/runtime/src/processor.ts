@@ -11,7 +11,7 @@ import { LeaseKeeper } from './lease-keeper.ts';
 import type { Ledger } from './ledger.ts';
 import type { LocalGate } from './local-gate.ts';
 import { type Logger, lazyChild } from './logger.ts';
-import type { ExecutorMetrics } from './metrics.ts';
+import type { MetricsSink } from './metrics-sink.ts';
 import type { ExecutorOptions } from './options.ts';
 import { checkPolicy } from './policy.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -31,7 +31,7 @@ export type ProcessorDeps = {
   later: Later;
   localGate: LocalGate;
   approvalKeys: ReadonlyMap<string, import('node:crypto').KeyObject>;
-  metrics: ExecutorMetrics;
+  metrics: MetricsSink;
   log: Logger;
 };
 

@@ -14,8 +14,12 @@ export type ServiceProcess = {
 };
 
 /** Starts a service entry (a .ts file) with Node, as users run it, with its own environment. */
-export function startService(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [entry], {
+export function startService(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

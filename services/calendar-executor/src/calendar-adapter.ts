@@ -2,10 +2,10 @@ import type { Action } from '@agent-ops/contracts/channels';
 import { NonRetryableError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
-// The Calendar API's own package and the auth library, not the whole googleapis bundle:
-// loading googleapis took 1.5 s and 176 MB before the executor could start.
-import { calendar, type calendar_v3 } from '@googleapis/calendar';
-import { OAuth2Client } from 'google-auth-library';
+// The Calendar API's own package and the auth library, not the whole googleapis bundle
+// (loading googleapis took 1.5 s and 176 MB before the executor could start); and loaded on
+// the first call, since even the one API is a sixth of the executor's start-up.
+import type { calendar_v3 } from '@googleapis/calendar';
 import type { CalendarAccount } from './calendar-secrets.ts';
 import { eventIdFor } from './event-id.ts';
 import { classifyGoogleError, googleStatus } from './google-errors.ts';
@@ -59,11 +59,17 @@ export class CalendarAdapter implements ChannelAdapter {
     return [...this.o.accounts.values()].flatMap((a) => [a.clientSecret, a.refreshToken]);
   }
 
-  private client(account: string): calendar_v3.Calendar {
+  private async client(account: string): Promise<calendar_v3.Calendar> {
     let client = this.clients.get(account);
     if (client) return client;
     const a = this.o.accounts.get(account);
     if (!a) throw new NonRetryableError(`account ${account} has no calendar credentials`, 'unknown_account');
+    const [{ calendar }, { OAuth2Client }] = await Promise.all([
+      import('@googleapis/calendar'),
+      import('google-auth-library'),
+    ]);
+    const cached = this.clients.get(account);
+    if (cached) return cached;
     const auth = new OAuth2Client({
       clientId: a.clientId,
       clientSecret: a.clientSecret,
@@ -84,7 +90,7 @@ export class CalendarAdapter implements ChannelAdapter {
   }
 
   async perform(intent: Intent): Promise<EffectResult> {
-    const cal = this.client(intent.account);
+    const cal = await this.client(intent.account);
     switch (intent.action) {
       case 'calendar.create': {
         const { calendarId, ...fields } = intent.payload;
@@ -125,7 +131,7 @@ export class CalendarAdapter implements ChannelAdapter {
 
   private async existing(account: string, calendarId: string, id: string): Promise<EffectResult> {
     try {
-      const { data } = await this.client(account).events.get({ calendarId, eventId: id });
+      const { data } = await (await this.client(account)).events.get({ calendarId, eventId: id });
       return { externalId: data.id ?? id, url: data.htmlLink ?? null };
     } catch (err) {
       throw classifyGoogleError(err, true);

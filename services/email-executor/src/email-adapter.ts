@@ -2,7 +2,6 @@ import type { Action } from '@agent-ops/contracts/channels';
 import { NonRetryableError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
-import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailAccount } from './email-secrets.ts';
 import { messageIdFor } from './message-id.ts';
@@ -111,6 +110,8 @@ export class EmailAdapter implements ChannelAdapter {
     const domain = account.messageIdDomain ?? (mail.from.split('@')[1] as string);
     const messageId = messageIdFor(intent.idempotencyKey, domain);
     const { probe, logger } = messageWrittenProbe();
+    // Loaded on the first send, not at start: it is a sixth of the executor's start-up.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport(transportOptions(account, logger));
     try {
       await transport.sendMail({

@@ -2,6 +2,7 @@
 // The agent-ops MCP server: stdio by default, streamable HTTP with --http or MCP_HTTP_PORT.
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@agent-ops/contracts/errors';
+import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadMcpConfig } from './config.ts';
 import { serveHttp } from './http.ts';
@@ -11,6 +12,12 @@ import { createMcpServer } from './server.ts';
 
 // stdout is the MCP channel under stdio: every human-readable line goes to stderr.
 const log = (line: string) => process.stderr.write(`agent-ops-mcp: ${line}\n`);
+
+answerHelp(`usage: node services/mcp-server/main.mjs [--http]
+
+The agent-ops MCP server: stdio by default; streamable HTTP with --http or MCP_HTTP_PORT.
+Environment: OPS_COORDINATOR_URL, OPS_TOKEN (a producer token), MCP_HTTP_PORT, MCP_HTTP_HOST,
+MCP_HTTP_TOKEN (the README's MCP section has them all). Exit 78 on a configuration error.`);
 
 let config: ReturnType<typeof loadMcpConfig>;
 try {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '@agent-ops/runtime/service-node-flags';
 
 export const SERVICE_ROLES = {
   /** Mini #1: decides and shows; holds no write credential. */
@@ -29,7 +30,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 function plist(o: ServiceFileOptions, service: string, label: string): string {
   const entry = join(o.root, 'services', service, 'main.mjs');
   // launchd has no EnvironmentFile: a shell reads the file, then becomes the service (exec).
-  const command = `set -a; . ${shellQuote(o.envFile)}; set +a; exec ${shellQuote(o.node)} ${shellQuote(entry)}`;
+  const command = `set -a; . ${shellQuote(o.envFile)}; set +a; exec ${shellQuote(o.node)} ${SERVICE_NODE_FLAGS.join(' ')} ${shellQuote(entry)}`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -72,7 +73,7 @@ Wants=network-online.target
 Type=simple
 WorkingDirectory=${o.root}
 EnvironmentFile=${o.envFile}
-ExecStart=${o.node} ${entry}
+ExecStart=${o.node} ${SERVICE_NODE_FLAGS.join(' ')} ${entry}
 Restart=always
 RestartSec=2
 # SIGTERM lets effects in flight finish and be receipted; a second signal forces.
