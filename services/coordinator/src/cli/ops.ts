@@ -6,7 +6,9 @@ import { COMMANDS } from './commands.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { serviceCommand } from './service-command.ts';
 
-const HELP = `ops: talk to the agent-ops coordinator
+const HELP = `usage: ops COMMAND [ARGS] [--url URL] [--token T] [--json]
+
+Talks to the agent-ops coordinator.
 
   ops submit --file intent.json | --file - | --key K --action x.post --account A --text "..." [--not-before ISO] [--expires-at ISO]
   ops status KEY [--channel C]          ops list [--channel C] [--state S] [--account A] [--limit N]
