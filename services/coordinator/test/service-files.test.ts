@@ -56,7 +56,7 @@ describe('ops service install/uninstall', () => {
       });
       const service = file.replace(/^dev\.agent-ops\.|\.plist$/g, '');
       expect(p.ProgramArguments[2]).toContain(w.envFile);
-      const entry = /exec '[^']+' '([^']+)'$/.exec(p.ProgramArguments[2])?.[1] as string;
+      const entry = /exec '[^']+' (?:--\S+ )*'([^']+)'$/.exec(p.ProgramArguments[2])?.[1] as string;
       expect(existsSync(entry), entry).toBe(true);
       expect(p.StandardErrorPath).toBe(join(w.dir, 'logs', `${service}.log`));
     }
