@@ -23,6 +23,8 @@ export function startService(
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The service's name for messages: services/x-executor/main.mjs -> x-executor.
+  const name = /services\/([^/]+)\//.exec(entry)?.[1] ?? entry;
   let out = '';
   const waiters: Array<{ text: string; resolve: () => void }> = [];
   const onData = (chunk: Buffer) => {
@@ -43,11 +45,13 @@ export function startService(
     child,
     output: () => out,
     exited,
-    waitForLog: (text, timeoutMs = 15_000) =>
+    // Generous by default: a cold start on a loaded 2-core machine takes seconds, not ms.
+    waitForLog: (text, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
         if (out.includes(text)) return resolve();
         const timer = setTimeout(
-          () => reject(new Error(`no log line with "${text}" in ${timeoutMs} ms:\n${out.slice(-3000)}`)),
+          () =>
+            reject(new Error(`${name}: no log line with "${text}" in ${timeoutMs} ms:\n${out.slice(-3000)}`)),
           timeoutMs,
         );
         waiters.push({
@@ -60,7 +64,7 @@ export function startService(
         void exited.then(({ code, signal }) => {
           clearTimeout(timer);
           reject(
-            new Error(`process exited (${code ?? signal}) before logging "${text}":\n${out.slice(-3000)}`),
+            new Error(`${name} exited (${code ?? signal}) before logging "${text}":\n${out.slice(-3000)}`),
           );
         });
       }),
