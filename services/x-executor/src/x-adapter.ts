@@ -37,7 +37,7 @@ function xTime(date: Date): string {
 
 export class XAdapter implements ChannelAdapter {
   readonly channel = 'x' as const;
-  private readonly clients = new Map<string, TwitterApi>();
+  private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
   private readonly o: Required<XAdapterOptions>;
@@ -60,12 +60,14 @@ export class XAdapter implements ChannelAdapter {
     return secretValuesOf(this.o.credentials.values());
   }
 
-  private client(account: string): TwitterApi {
+  private client(account: string): Promise<TwitterApi> {
     let client = this.clients.get(account);
     if (!client) {
       const credentials = this.o.credentials.get(account);
       if (!credentials)
-        throw new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account');
+        return Promise.reject(
+          new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account'),
+        );
       client = createXClient(credentials, this.o.apiBaseUrl, this.o.requestTimeoutMs);
       this.clients.set(account, client);
     }
@@ -76,7 +78,7 @@ export class XAdapter implements ChannelAdapter {
     let me = this.me.get(account);
     if (!me) {
       me = this.client(account)
-        .v2.me()
+        .then((c) => c.v2.me())
         .then(({ data }) => ({ id: data.id, username: data.username }))
         .catch((err: unknown) => {
           // Not cached: the next call asks again.
@@ -89,7 +91,7 @@ export class XAdapter implements ChannelAdapter {
   }
 
   async perform(intent: Intent, ctx: EffectContext): Promise<EffectResult> {
-    const client = this.client(intent.account);
+    const client = await this.client(intent.account);
     if (intent.action === 'x.delete') {
       try {
         await client.v2.deleteTweet(intent.payload.postId);
@@ -138,7 +140,7 @@ export class XAdapter implements ChannelAdapter {
     const me = await this.whoAmI(intent.account);
     const text = intent.payload.text.trim();
     try {
-      const timeline = await this.client(intent.account).v2.userTimeline(me.id, {
+      const timeline = await (await this.client(intent.account)).v2.userTimeline(me.id, {
         start_time: xTime(new Date(ctx.startedAt.getTime() - CLOCK_SKEW_MS)),
         max_results: 100,
       });

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { type ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
+import type { ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
 import type { XCredentials } from './x-secrets.ts';
 
 export const DEFAULT_X_API_BASE_URL = 'https://api.x.com';
@@ -25,7 +25,13 @@ function redirectPlugin(baseUrl: string, timeoutMs: number): ITwitterApiClientPl
   };
 }
 
-export function createXClient(credentials: XCredentials, baseUrl: string, timeoutMs: number): TwitterApi {
+/** Loads twitter-api-v2 on the first client, not at start: it is a tenth of the executor's start-up. */
+export async function createXClient(
+  credentials: XCredentials,
+  baseUrl: string,
+  timeoutMs: number,
+): Promise<TwitterApi> {
+  const { TwitterApi } = await import('twitter-api-v2');
   // The library calls https.request for every URL; an http:// base needs an http agent.
   const httpAgent = baseUrl.startsWith('http://')
     ? new HttpAgent({ keepAlive: true })

@@ -1,5 +1,23 @@
 import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
-import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
+import type { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
+
+/**
+ * twitter-api-v2 marks each of its errors with `error: true` and a `type` (its documented
+ * ETwitterApiError: 'request', 'response', 'partial-response'). Reading those instead of
+ * instanceof keeps the library out of the executor's start-up: it loads on the first call.
+ */
+function isTwitterError(err: unknown, type: 'request' | 'response' | 'partial-response'): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { error?: unknown }).error === true &&
+    (err as { type?: unknown }).type === type
+  );
+}
+const isResponseError = (err: unknown): err is ApiResponseError => isTwitterError(err, 'response');
+const isPartialResponseError = (err: unknown): err is ApiPartialResponseError =>
+  isTwitterError(err, 'partial-response');
+const isRequestError = (err: unknown): err is ApiRequestError => isTwitterError(err, 'request');
 
 /** Network failures in which the request never reached X. */
 const NOT_SENT = new Set([
@@ -12,7 +30,7 @@ const NOT_SENT = new Set([
 ]);
 
 export function isDuplicateContent(err: unknown): boolean {
-  if (!(err instanceof ApiResponseError) || err.code !== 403) return false;
+  if (!isResponseError(err) || err.code !== 403) return false;
   const detail = (err.data as { detail?: unknown } | undefined)?.detail;
   return typeof detail === 'string' && /duplicate content/i.test(detail);
 }
@@ -76,10 +94,10 @@ function classifyNetwork(err: ApiRequestError, idempotent: boolean): Error {
  * says whether repeating the call is harmless (a delete), which decides what a 5xx means.
  */
 export function classifyXError(err: unknown, idempotent: boolean, now = Date.now()): Error {
-  if (err instanceof ApiResponseError) return classifyResponse(err, idempotent, now);
-  if (err instanceof ApiPartialResponseError) {
+  if (isResponseError(err)) return classifyResponse(err, idempotent, now);
+  if (isPartialResponseError(err)) {
     return new OutcomeUnknownError('X closed the connection while answering', 'connection_dropped');
   }
-  if (err instanceof ApiRequestError) return classifyNetwork(err, idempotent);
+  if (isRequestError(err)) return classifyNetwork(err, idempotent);
   return err instanceof Error ? err : new Error(String(err));
 }
