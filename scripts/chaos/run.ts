@@ -4,12 +4,14 @@
 // Then it counts, at the fakes: no duplicate effect, no lost intent, every key terminal or
 // parked with a reason, nothing pending, no lease left. Exits 1 on any violation.
 import { join } from 'node:path';
+import type { Channel } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import { answerHelp } from '@agent-ops/runtime/cli-help';
 import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
 import { startRedisCluster } from '@agent-ops/testkit/redis-cluster';
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
+import { pendingCount } from '@agent-ops/testkit/streams';
 import { type ChaosChannel, calendarChannel, emailChannel, webhookChannel, xChannel } from './channels.ts';
 import { scanForSecrets, secretValues } from './secrets-scan.ts';
 import { type ChannelSummary, summaryTable, verify } from './verify.ts';
@@ -59,9 +61,9 @@ const READY_TIMEOUT_MS = Number(process.env.CHAOS_READY_TIMEOUT_MS ?? 60_000);
  * Entries delivered and not acknowledged; Infinity while the stream or its group does not
  * exist yet (no replica has created it), which is a reason to wait, not to fail.
  */
-async function pendingOrUnknown(redis: RedisClient, stream: string): Promise<number> {
+async function pendingOrUnknown(redis: RedisClient, channel: Channel): Promise<number> {
   try {
-    return Number(((await redis.xpending(stream, 'executors')) as [number])[0]);
+    return await pendingCount(redis, prefix, channel);
   } catch (err) {
     if (String((err as Error).message).startsWith('NOGROUP')) return Number.POSITIVE_INFINITY;
     throw err;
@@ -114,6 +116,8 @@ async function main(): Promise<number> {
   /** A replica counts as ready once it logged "executor running"; only ready replicas are killed. */
   const procs: Array<{ c: ChaosChannel; p: ServiceProcess; ready: boolean; killed: boolean }> = [];
   let stopping = false;
+  /** Replicas that exited without being killed, or never came up: each one is a violation. */
+  const unexpectedExits: string[] = [];
   const launch = (c: ChaosChannel): Promise<void> => {
     const p = startService(c.entry, {
       ...c.env,
@@ -144,7 +148,6 @@ async function main(): Promise<number> {
       },
     );
   };
-  const unexpectedExits: string[] = [];
   const stopAll = async () => {
     stopping = true;
     await Promise.all(procs.map(({ p }) => p.kill('SIGKILL')));
@@ -236,7 +239,7 @@ async function main(): Promise<number> {
       for (const c of channels) {
         done += await redis.hlen(channelKeys(prefix, c.channel).done);
         // Duplicates of a terminal key are acknowledged by the reclaimer after the lease TTL.
-        pending += await pendingOrUnknown(redis, channelKeys(prefix, c.channel).intents);
+        pending += await pendingOrUnknown(redis, c.channel);
       }
       if (done >= total && pending === 0) break;
       if (Date.now() - started > DEADLINE_MS) {
