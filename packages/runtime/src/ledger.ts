@@ -23,13 +23,22 @@ export type CommitArgs = {
   ackIds: readonly string[];
 };
 
+/**
+ * Why a lease is given up without an outcome; each reason decides what becomes of the
+ * armed attempt and the attempt count (see `lua/release.lua` and the package README).
+ */
+export type ReleaseReason =
+  /** No request left this executor (its own rate limit, an open breaker): disarmed, not counted. */
+  | 'not_sent'
+  /** A request went out and had no effect (the API said so, or reconcile found nothing): disarmed, counted. */
+  | 'not_done'
+  /** The effect may have happened and the API could not be asked: stays armed, counted. */
+  | 'in_doubt';
+
 export type ReleaseArgs = {
   key: string;
   token: string;
-  /** The effect is known not to have happened. */
-  disarm: boolean;
-  /** No request was sent, so the attempt does not count. */
-  uncount: boolean;
+  reason: ReleaseReason;
   ackIds: readonly string[];
 };
 
@@ -116,8 +125,7 @@ export class Ledger {
       k.intents,
       a.key,
       a.token,
-      a.disarm ? '1' : '0',
-      a.uncount ? '1' : '0',
+      a.reason,
       this.group,
       ...a.ackIds,
     );
@@ -156,6 +164,18 @@ export class Ledger {
       JSON.stringify(fields),
     );
     return String(reply[1]);
+  }
+
+  /** The receipt stored under a receipt entry id, or null when it is gone (trimmed). */
+  async receiptAt(id: string): Promise<{ externalId: string | null } | null> {
+    const [entry] = await this.redis.xrange(this.keys.receipts, id, id);
+    const json = entry?.[1][1];
+    return json ? (JSON.parse(json) as { externalId: string | null }) : null;
+  }
+
+  /** Appends a note for a person to the deadletter stream, acknowledging nothing. */
+  async note(fields: readonly string[]): Promise<void> {
+    await this.redis.xadd(this.keys.deadletter, '*', ...fields);
   }
 
   async ack(ids: readonly string[]): Promise<void> {

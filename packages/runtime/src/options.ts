@@ -45,7 +45,11 @@ export const ExecutorOptionsSchema = z.strictObject({
   /** Consumers idle this long with nothing pending are removed from the group. */
   deadConsumerIdleMs: positiveMs.default(3_600_000),
   shutdownTimeoutMs: positiveMs.default(15_000),
-  /** Retries of a not-done outcome (5xx, timeout before sending, breaker open) before a failed receipt. */
+  /**
+   * Attempts after the first before a failed receipt, counting only requests that left (a 5xx,
+   * a 429, a timeout whose effect reconcile ruled out); a call held back by the own rate limit
+   * or an open breaker does not count, so an outage is waited out rather than exhausting keys.
+   */
   maxRetries: z.int().min(0).max(100).default(8),
   backoff: z
     .strictObject({ baseMs: positiveMs.default(1000), maxMs: positiveMs.default(900_000) })

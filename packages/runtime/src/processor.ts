@@ -6,9 +6,9 @@ import type { Receipt, ReceiptError, ReceiptStatus } from '@agent-ops/contracts/
 import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from './adapter.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Breakers } from './breakers.ts';
-import type { Later } from './later.ts';
+import type { DeferArgs } from './later.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import type { Ledger } from './ledger.ts';
+import type { Ledger, ReleaseReason } from './ledger.ts';
 import type { LocalGate } from './local-gate.ts';
 import { type Logger, lazyChild } from './logger.ts';
 import type { MetricsSink } from './metrics-sink.ts';
@@ -28,7 +28,8 @@ export type ProcessorDeps = {
   options: ExecutorOptions;
   limits: RateLimits;
   breakers: Breakers;
-  later: Later;
+  /** "Come back later": the runtime's `Later` (BullMQ), or anything that re-appends the fields after the delay. */
+  later: { defer(a: DeferArgs): Promise<void> };
   localGate: LocalGate;
   approvalKeys: ReadonlyMap<string, import('node:crypto').KeyObject>;
   metrics: MetricsSink;
@@ -39,9 +40,13 @@ type Attempt = {
   msg: StreamMessage;
   intent: Intent;
   token: string;
+  /**
+   * The key's attempt count, this one included (Redis' `attempts` hash, from begin): the one
+   * counter that paces backoff, decides when to give up and is shown on the receipt. An
+   * attempt released as `not_sent` is taken back, so only requests that left count.
+   */
   attempt: number;
   startedAt: Date;
-  retries: number;
   log: Logger;
 };
 
@@ -74,7 +79,6 @@ export class IntentProcessor {
     }
     const intent = decoded.intent;
     const log = lazyChild(this.d.log, { idempotencyKey: intent.idempotencyKey, intentId: msg.id });
-    const retries = Number(fieldsToRecord(msg.fields).retries ?? 0) || 0;
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,
       hasAccount: (a) => adapter.hasAccount(a),
@@ -117,10 +121,10 @@ export class IntentProcessor {
         return 'left';
       case 'verdict': {
         if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
-        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), retries, log };
-        await this.commit(a, 'rejected', null, verdict.error);
+        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), log };
+        const settled = await this.commit(a, 'rejected', null, verdict.error);
         log.info({ error: verdict.error }, 'rejected by policy');
-        return 'settled';
+        return settled;
       }
       default:
         break;
@@ -132,13 +136,12 @@ export class IntentProcessor {
       token,
       attempt: begin.attempt,
       startedAt: new Date(begin.startedAt),
-      retries,
       log,
     };
     if (begin.code === 'takeover') {
       log.warn({ previous: begin.previous }, 'took over an armed attempt: reconciling before any call');
       const settled = await this.reconcileAndSettle(a, null);
-      if (settled) return 'settled';
+      if (settled) return settled;
     }
     return this.effect(a);
   }
@@ -152,7 +155,7 @@ export class IntentProcessor {
     });
     if (!take.ok) {
       this.d.metrics.limited(a.intent.account);
-      await this.deferAndRelease(a, take.msBeforeNext, { disarm: true, uncount: true, countRetry: false });
+      await this.release(a, 'not_sent', take.msBeforeNext);
       return 'settled';
     }
 
@@ -169,8 +172,7 @@ export class IntentProcessor {
         return 'left';
       }
       const result = await breakers.fire(a.intent.account, () => adapter.perform(a.intent, this.ctx(a)));
-      await this.commit(a, 'succeeded', result, null);
-      return 'settled';
+      return await this.commit(a, 'succeeded', result, null);
     } catch (err) {
       return await this.onEffectError(a, err);
     } finally {
@@ -182,12 +184,11 @@ export class IntentProcessor {
     const { adapter, limits, options } = this.d;
     const error = toReceiptError(err, adapter.secretValues());
     if (isNonRetryable(err)) {
-      await this.commit(a, 'failed', null, error, true);
       a.log.warn({ error }, 'failed: not retryable');
-      return 'settled';
+      return this.commit(a, 'failed', null, error, true);
     }
     if (isRetryAfter(err)) {
-      const delayMs = err.retryAfterMs ?? backoffDelay(a.retries, options.backoff);
+      const delayMs = err.retryAfterMs ?? backoffDelay(a.attempt - 1, options.backoff);
       if (err.code === 'rate_limited') {
         await limits.blockUntil(
           a.intent.account,
@@ -195,21 +196,20 @@ export class IntentProcessor {
           Date.now() + delayMs,
         );
       }
-      return this.retryOrFail(a, error, delayMs, { disarm: true, uncount: err.code === 'breaker_open' });
+      // An open breaker refused the call here: no request left, so the attempt is not spent.
+      return this.retryOrFail(a, error, delayMs, err.code === 'breaker_open' ? 'not_sent' : 'not_done');
     }
     a.log.warn({ error }, 'outcome unknown: reconciling');
     const settled = await this.reconcileAndSettle(a, error);
-    return settled
-      ? 'settled'
-      : this.retryOrFail(a, error, backoffDelay(a.retries, options.backoff), { disarm: true });
+    return settled ?? this.retryOrFail(a, error, backoffDelay(a.attempt - 1, options.backoff), 'not_done');
   }
 
   /**
    * Asks the channel whether an in-doubt effect happened. Settles the key when it did, or
-   * when nobody can tell (parked `unknown`); returns false when it did not, so the caller
+   * when nobody can tell (parked `unknown`); returns null when it did not, so the caller
    * may call again. If the API cannot be asked now, the attempt stays armed and comes back later.
    */
-  private async reconcileAndSettle(a: Attempt, cause: ReceiptError | null): Promise<boolean> {
+  private async reconcileAndSettle(a: Attempt, cause: ReceiptError | null): Promise<Disposition | null> {
     let result: ReconcileResult;
     try {
       // Not through the breaker: a read that works during a write outage would close it.
@@ -217,25 +217,19 @@ export class IntentProcessor {
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
-      if (a.retries >= this.d.options.maxRetries) {
-        await this.commit(a, 'unknown', null, {
+      if (this.exhausted(a)) {
+        return this.commit(a, 'unknown', null, {
           code: 'reconcile_failed',
           message: error.message,
           retryable: false,
         });
-        return true;
       }
-      await this.deferAndRelease(a, backoffDelay(a.retries, this.d.options.backoff), {
-        disarm: false,
-        uncount: false,
-        countRetry: true,
-      });
-      return true;
+      await this.release(a, 'in_doubt', backoffDelay(a.attempt - 1, this.d.options.backoff));
+      return 'settled';
     }
     if (result.outcome === 'done') {
-      await this.commit(a, 'succeeded', result.result, null);
       a.log.info({ externalId: result.result.externalId }, 'reconciled: the effect had happened');
-      return true;
+      return this.commit(a, 'succeeded', result.result, null);
     }
     if (result.outcome === 'unknown') {
       const error = {
@@ -243,63 +237,57 @@ export class IntentProcessor {
         message: `${result.reason}${cause ? ` (after: ${cause.message})` : ''}`,
         retryable: false,
       };
-      await this.commit(a, 'unknown', null, error);
       a.log.warn({ error }, 'parked as unknown for a person');
-      return true;
+      return this.commit(a, 'unknown', null, error);
     }
     a.log.info('reconciled: the effect had not happened');
-    return false;
+    return null;
+  }
+
+  /** Whether this attempt was the last one `maxRetries` allows (the first try plus that many). */
+  private exhausted(a: Attempt): boolean {
+    return a.attempt > this.d.options.maxRetries;
   }
 
   private async retryOrFail(
     a: Attempt,
     error: ReceiptError,
     delayMs: number,
-    release: { disarm: boolean; uncount?: boolean },
+    reason: 'not_sent' | 'not_done',
   ): Promise<Disposition> {
-    if (a.retries >= this.d.options.maxRetries) {
-      const exhausted = { ...error, message: `gave up after ${a.retries + 1} tries: ${error.message}` };
-      await this.commit(a, 'failed', null, exhausted, true);
+    // An attempt that sent nothing is taken back, so it cannot exhaust the key.
+    if (reason === 'not_done' && this.exhausted(a)) {
+      const exhausted = { ...error, message: `gave up after ${a.attempt} tries: ${error.message}` };
       a.log.warn({ error: exhausted }, 'failed: retries exhausted');
-      return 'settled';
+      return this.commit(a, 'failed', null, exhausted, true);
     }
-    await this.deferAndRelease(a, delayMs, {
-      disarm: release.disarm,
-      uncount: release.uncount ?? false,
-      countRetry: true,
-    });
-    a.log.info({ delayMs, error }, 'not done: retrying later');
+    await this.release(a, reason, delayMs);
+    a.log.info({ delayMs, error, reason }, 'not done: retrying later');
     return 'settled';
   }
 
-  private async deferAndRelease(
-    a: Attempt,
-    delayMs: number,
-    o: { disarm: boolean; uncount: boolean; countRetry: boolean },
-  ): Promise<void> {
-    const fields = [
-      'intent',
-      fieldsToRecord(a.msg.fields).intent ?? '',
-      'retries',
-      String(a.retries + (o.countRetry ? 1 : 0)),
-    ];
+  /**
+   * The one way out without an outcome: the entry comes back after `delayMs` (its copy is
+   * scheduled before the original is acknowledged), and the lease is given up for `reason`.
+   */
+  private async release(a: Attempt, reason: ReleaseReason, delayMs: number): Promise<void> {
+    const fields = ['intent', fieldsToRecord(a.msg.fields).intent ?? ''];
     await this.d.later.defer({ key: a.intent.idempotencyKey, fromId: a.msg.id, fields, delayMs });
-    await this.d.ledger.release({
-      key: a.intent.idempotencyKey,
-      token: a.token,
-      disarm: o.disarm,
-      uncount: o.uncount,
-      ackIds: [a.msg.id],
-    });
+    await this.d.ledger.release({ key: a.intent.idempotencyKey, token: a.token, reason, ackIds: [a.msg.id] });
   }
 
+  /**
+   * Writes the key's receipt, fenced by the lease: when the lease has passed to another
+   * owner meanwhile (this process stalled past it), nothing is written and the entry is left
+   * to that owner, whose reconcile asks the API what happened.
+   */
   private async commit(
     a: Attempt,
     status: ReceiptStatus,
     result: EffectResult | null,
     error: ReceiptError | null,
     deadletter = false,
-  ): Promise<void> {
+  ): Promise<Disposition> {
     const receipt: Receipt = {
       v: 1,
       idempotencyKey: a.intent.idempotencyKey,
@@ -323,8 +311,39 @@ export class IntentProcessor {
       deadletter: deadletter && error ? this.deadletterFields(a.msg, error.message, error) : null,
       ackIds: [a.msg.id],
     });
-    if (committed.code === 'already_done') a.log.info({ done: committed.done }, 'an earlier receipt stands');
-    else this.d.metrics.receipt(status, a.msg.id);
+    if (committed.code === 'committed') {
+      this.d.metrics.receipt(status, a.msg.id);
+      return 'settled';
+    }
+    if (committed.code === 'stale') {
+      // The owner that took the lease over reconciles from the first armed attempt's start,
+      // so it finds this attempt's effect, if there was one, and settles the key with it.
+      a.log.warn(
+        { owner: committed.lease?.owner ?? null, status, externalId: result?.externalId ?? null },
+        'lease lost during the attempt: its outcome is left to the owner of the key',
+      );
+      return 'left';
+    }
+    a.log.info({ done: committed.done, status }, 'an earlier receipt stands');
+    if (status === 'succeeded' && result) await this.noteIfSecondEffect(a, result, committed.done.receiptId);
+    return 'settled';
+  }
+
+  /**
+   * This attempt's effect happened, but the key was settled meanwhile by another owner or
+   * a person. When the standing receipt names another effect, there are two: a person must
+   * know, so it goes where they look (the deadletter stream), not only to the log.
+   */
+  private async noteIfSecondEffect(a: Attempt, result: EffectResult, receiptId: string): Promise<void> {
+    const standing = await this.d.ledger.receiptAt(receiptId);
+    if (standing?.externalId === result.externalId) return;
+    const error = {
+      code: 'second_effect',
+      message: `this attempt's effect happened (${result.externalId}) after the key was settled with ${standing?.externalId ?? 'no effect'} (receipt ${receiptId})`,
+      retryable: false,
+    };
+    a.log.error({ error }, 'a second effect for a settled key');
+    await this.d.ledger.note(this.deadletterFields(a.msg, error.message, error));
   }
 
   private deadletterFields(msg: StreamMessage, reason: string, error: ReceiptError): string[] {

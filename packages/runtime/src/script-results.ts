@@ -50,13 +50,25 @@ export function parseBegin(reply: unknown[]): BeginResult {
   }
 }
 
+export type LeaseRecord = {
+  owner: string;
+  token: string;
+  expiresAt: number;
+  since: number;
+  intentId: string;
+};
+
 export type CommitResult =
   | { code: 'committed'; receiptId: string }
-  | { code: 'already_done'; done: DoneRecord };
+  | { code: 'already_done'; done: DoneRecord }
+  /** The lease passed to another owner (or is gone): nothing was written or acknowledged. */
+  | { code: 'stale'; lease: LeaseRecord | null };
 
 export function parseCommit(reply: unknown[]): CommitResult {
   const [code, value] = reply;
   if (Number(code) === 0) return { code: 'committed', receiptId: String(value) };
   if (Number(code) === 1) return { code: 'already_done', done: JSON.parse(String(value)) as DoneRecord };
+  if (Number(code) === 2)
+    return { code: 'stale', lease: value ? (JSON.parse(String(value)) as LeaseRecord) : null };
   throw new Error(`commit.lua returned unknown code ${String(code)}`);
 }

@@ -2,7 +2,7 @@ import { channelKeys } from '@agent-ops/contracts/keys';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Ledger } from '../src/ledger.ts';
+import { Ledger, type ReleaseReason } from '../src/ledger.ts';
 
 const redis = redisClient(inject('redisUrl'));
 afterAll(() => redis.quit());
@@ -31,7 +31,7 @@ const state = (m: Model, k: string): KeyState => {
 type Op =
   | { op: 'begin'; key: string; owner: string; mode: 'effect' | 'verdict' }
   | { op: 'commit'; key: string; owner: string }
-  | { op: 'release'; key: string; owner: string; disarm: boolean; uncount: boolean }
+  | { op: 'release'; key: string; owner: string; reason: ReleaseReason }
   | { op: 'expire'; key: string }
   | { op: 'gate'; open: boolean };
 
@@ -51,8 +51,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     op: fc.constant('release' as const),
     key: fc.constantFrom(...KEYS),
     owner: fc.constantFrom(...OWNERS),
-    disarm: fc.boolean(),
-    uncount: fc.boolean(),
+    reason: fc.constantFrom<ReleaseReason>('not_sent', 'not_done', 'in_doubt'),
   }),
   fc.record({ op: fc.constant('expire' as const), key: fc.constantFrom(...KEYS) }),
   fc.record({ op: fc.constant('gate' as const), open: fc.boolean() }),
@@ -82,18 +81,25 @@ function step(m: Model, o: Op, token: string): string {
     return takeover ? 'takeover' : 'begun';
   }
   if (o.op === 'commit') {
-    const already = s.done;
-    if (!already) m.receipts += 1;
+    // Fenced: only the token that still holds the lease (live or lapsed, but not replaced) commits.
+    const ours = s.lease?.token === token;
+    if (s.done) {
+      if (ours) s.lease = null;
+      s.armed = null;
+      return 'already_done';
+    }
+    if (!ours) return 'stale';
+    m.receipts += 1;
     s.done = true;
-    if (s.lease?.token === token) s.lease = null;
+    s.lease = null;
     s.armed = null;
-    return already ? 'already_done' : 'committed';
+    return 'committed';
   }
   const ours = s.lease?.token === token;
   if (ours) {
     s.lease = null;
-    if (o.disarm && s.armed === token) s.armed = null;
-    if (o.uncount) s.attempts = Math.max(0, s.attempts - 1);
+    if (o.reason !== 'in_doubt' && s.armed === token) s.armed = null;
+    if (o.reason === 'not_sent') s.attempts = Math.max(0, s.attempts - 1);
   }
   return ours ? 'released' : 'not_ours';
 }
@@ -148,8 +154,7 @@ describe('begin, commit and release against a reference model (fast-check, real 
             got = (await ledger.release({
               key: o.key,
               token,
-              disarm: o.disarm,
-              uncount: o.uncount,
+              reason: o.reason,
               ackIds: [],
             }))
               ? 'released'

@@ -77,16 +77,55 @@ describe('Ledger: begin and commit batched per turn of the event loop', () => {
       expect(takeover.startedAt).toBe(first.startedAt);
   });
 
-  it('release gives up only its own lease, disarms, and takes back the attempt count', async () => {
+  it('release gives up only its own lease; not_sent disarms and takes back the attempt count', async () => {
     const { ledger: l, keys } = ledger();
     await begin(l, 'k', 't1');
-    expect(await l.release({ key: 'k', token: 'other', disarm: true, uncount: true, ackIds: [] })).toBe(
-      false,
-    );
-    expect(await l.release({ key: 'k', token: 't1', disarm: true, uncount: true, ackIds: [] })).toBe(true);
+    expect(await l.release({ key: 'k', token: 'other', reason: 'not_sent', ackIds: [] })).toBe(false);
+    expect(await l.release({ key: 'k', token: 't1', reason: 'not_sent', ackIds: [] })).toBe(true);
     expect(await redis.hlen(keys.leases)).toBe(0);
     expect(await redis.hlen(keys.armed)).toBe(0);
     expect(await redis.hget(keys.attempts, 'k')).toBeNull();
+  });
+
+  it('release for not_done disarms but counts; for in_doubt keeps the attempt armed; any other reason is refused', async () => {
+    const { ledger: l, keys } = ledger();
+    await begin(l, 'n', 't1');
+    expect(await l.release({ key: 'n', token: 't1', reason: 'not_done', ackIds: [] })).toBe(true);
+    expect(await redis.hexists(keys.armed, 'n')).toBe(0);
+    expect(await redis.hget(keys.attempts, 'n')).toBe('1');
+    await begin(l, 'd', 't2');
+    expect(await l.release({ key: 'd', token: 't2', reason: 'in_doubt', ackIds: [] })).toBe(true);
+    expect(JSON.parse((await redis.hget(keys.armed, 'd')) ?? '{}')).toMatchObject({ token: 't2' });
+    expect(await begin(l, 'd', 't3')).toMatchObject({ code: 'takeover', attempt: 2 });
+    await expect(
+      l.release({ key: 'd', token: 't3', reason: 'whatever' as 'not_done', ackIds: [] }),
+    ).rejects.toThrow(/unknown reason whatever/);
+    expect(JSON.parse((await redis.hget(keys.leases, 'd')) ?? '{}')).toMatchObject({ token: 't3' });
+  });
+
+  it('commit is fenced: a token whose lease passed to another owner writes nothing, a lapsed lease still ours commits', async () => {
+    const { ledger: l, keys } = ledger();
+    await begin(l, 'k', 'slow', 'effect', 'stalled', 50);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await begin(l, 'k', 'next', 'effect', 'alive')).toMatchObject({ code: 'takeover' });
+    const late = await commit(l, 'k', 'slow', 'failed');
+    expect(late).toMatchObject({ code: 'stale', lease: { owner: 'alive', token: 'next' } });
+    expect(await redis.xlen(keys.receipts)).toBe(0);
+    expect(JSON.parse((await redis.hget(keys.armed, 'k')) ?? '{}')).toMatchObject({ token: 'next' });
+    expect(await commit(l, 'k', 'next')).toMatchObject({ code: 'committed' });
+
+    // Lapsed, but nobody began since: the outcome this owner holds is the only one.
+    await begin(l, 'j', 'alone', 'effect', 'slow', 50);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await commit(l, 'j', 'alone')).toMatchObject({ code: 'committed' });
+  });
+
+  it("a person's decision (no token) closes a key nobody is working on, and never one with an effect in flight", async () => {
+    const { ledger: l, keys } = ledger();
+    expect(await commit(l, 'free', '', 'rejected')).toMatchObject({ code: 'committed' });
+    await begin(l, 'busy', 't1');
+    expect(await commit(l, 'busy', '', 'rejected')).toMatchObject({ code: 'stale', lease: { token: 't1' } });
+    expect(await redis.hexists(keys.done, 'busy')).toBe(0);
   });
 });
 

@@ -23,7 +23,8 @@ export type FakeXCall = {
 
 /** A scripted fault for the next matching request. */
 export type FakeXFault =
-  | { kind: 'status'; status: number; body?: unknown }
+  /** An error answer; with `until`, sent only once that settles (a slow answer the test controls). */
+  | { kind: 'status'; status: number; body?: unknown; until?: Promise<unknown> }
   | { kind: 'rate_limit'; resetInSec: number }
   /** Carry the request out, then destroy the socket without answering: the "unknown" case. */
   | { kind: 'act_then_drop' }
@@ -174,6 +175,7 @@ export class FakeX {
       return this.send(call, res, 503, problem(503, 'Service Unavailable', 'Service Unavailable'));
     }
     if (fault?.kind === 'status') {
+      await fault.until;
       const fallback = problem(fault.status, 'Service Unavailable', 'Service Unavailable');
       return this.send(call, res, fault.status, fault.body ?? fallback);
     }

@@ -34,7 +34,9 @@ async function closeKey(
     finishedAt: now,
     error: { code, message, retryable: false },
   };
-  await ctx.ledger(record.channel).commit({
+  // No token: a decision without a lease, which commit refuses while an executor is working
+  // on the key (possible only when someone appended it to the stream directly).
+  const closed = await ctx.ledger(record.channel).commit({
     key: record.idempotencyKey,
     token: '',
     receiptJson: JSON.stringify(receipt),
@@ -42,6 +44,13 @@ async function closeKey(
     deadletter: null,
     ackIds: [],
   });
+  if (closed.code === 'stale') {
+    throw new CoordinatorError(
+      409,
+      'in_flight',
+      `${record.idempotencyKey} is being carried out by ${closed.lease?.owner ?? 'an executor'}; its receipt settles it`,
+    );
+  }
   return receipt;
 }
 

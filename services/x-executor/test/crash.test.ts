@@ -126,6 +126,42 @@ describe('crash tests: SIGKILL of a real executor process', () => {
     expect(w.fake.postCalls()).toHaveLength(1);
   });
 
+  it('an owner stalled past its lease (SIGSTOP, then SIGCONT) cannot commit over the owner that took over', async () => {
+    const w = await world();
+    const stalled = await executor(w);
+    // The stalled owner's request gets a 400 (a "failed" outcome), answered only when the test says.
+    let answerStalled = () => {};
+    const stalledAnswer = new Promise<void>((r) => {
+      answerStalled = r;
+    });
+    w.fake.inject({ kind: 'status', status: 400, until: stalledAnswer });
+    await xaddIntent(w.redis, w.prefix, 'x', post('stall-1', 'stalled owner'));
+    await waitFor(() => w.fake.postCalls().length === 1, 'the first owner to send its request');
+    stalled.child.kill('SIGSTOP');
+
+    // The next owner takes over after the lease TTL, finds no post, and posts; its answer is held.
+    let answerNext = () => {};
+    const nextAnswer = new Promise<void>((r) => {
+      answerNext = r;
+    });
+    w.fake.onAct = () => nextAnswer;
+    await executor(w);
+    await waitFor(() => w.fake.postsWithText('stalled owner').length === 1, 'the next owner to post');
+
+    // The stalled owner wakes up and gets its 400 before the next owner commits: fenced out.
+    stalled.child.kill('SIGCONT');
+    answerStalled();
+    await stalled.waitForLog('lease lost during the attempt');
+    expect(await receipts(w.redis, w.prefix, 'x')).toHaveLength(0);
+    w.fake.onAct = null;
+    answerNext();
+
+    const [receipt] = await expectSettled(w, { 'stall-1': 'stalled owner' });
+    expect(receipt).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await w.redis.xlen(channelKeys(w.prefix, 'x').deadletter)).toBe(0);
+    expect(stalled.child.exitCode).toBeNull();
+  });
+
   it('two replicas and a stream holding duplicates: one post and one receipt per key', async () => {
     const w = await world();
     w.fake.latencyMs = 20;

@@ -1,0 +1,455 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fieldsToRecord } from '@agent-ops/contracts/codec';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import type { Intent } from '@agent-ops/contracts/intent';
+import { type ChannelKeys, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
+import { deadletters, pendingCount, receipts } from '@agent-ops/testkit/streams';
+import { pino } from 'pino';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ChannelAdapter, EffectResult, ReconcileResult } from '../src/adapter.ts';
+import { Breakers } from '../src/breakers.ts';
+import type { DeferArgs } from '../src/later.ts';
+import { Ledger } from '../src/ledger.ts';
+import { LocalGate } from '../src/local-gate.ts';
+import { MetricsRelay } from '../src/metrics-sink.ts';
+import { compileOptions, type ExecutorOptionsInput } from '../src/options.ts';
+import { IntentProcessor, type StreamMessage } from '../src/processor.ts';
+import { RateLimits } from '../src/rate-limits.ts';
+
+// IntentProcessor on its own: a real Redis and the real ledger scripts, limits and breaker,
+// with a channel adapter whose answers each test scripts, and a "later" that records what
+// would be re-appended. Each way out of the processor is a test below.
+
+const redis = redisClient(inject('redisUrl'));
+afterAll(() => redis.quit());
+const log = pino({ level: 'silent' });
+
+/** One scripted answer: a result, an error to throw, or a promise the test settles. */
+type Step<T> = T | Error | (() => Promise<T>);
+
+class ScriptedAdapter implements ChannelAdapter {
+  readonly channel = 'x' as const;
+  readonly performs: Step<EffectResult>[] = [];
+  readonly reconciles: Step<ReconcileResult>[] = [];
+  performed = 0;
+  reconciled = 0;
+
+  hasAccount(account: string): boolean {
+    return account === 'acme';
+  }
+  rateLimitGroup(): string {
+    return 'post';
+  }
+  perform(): Promise<EffectResult> {
+    this.performed += 1;
+    return play(this.performs.shift(), 'perform');
+  }
+  reconcile(): Promise<ReconcileResult> {
+    this.reconciled += 1;
+    return play(this.reconciles.shift(), 'reconcile');
+  }
+  secretValues(): readonly string[] {
+    return ['s3cret-value'];
+  }
+}
+
+async function play<T>(step: Step<T> | undefined, what: string): Promise<T> {
+  if (step === undefined) throw new Error(`the test scripted no ${what}`);
+  if (step instanceof Error) throw step;
+  if (typeof step === 'function') return (step as () => Promise<T>)();
+  return step;
+}
+
+type Rig = {
+  keys: ChannelKeys;
+  prefix: string;
+  adapter: ScriptedAdapter;
+  deferred: DeferArgs[];
+  processor: IntentProcessor;
+  ledger: Ledger;
+  limits: RateLimits;
+  gateFile: string;
+  localGate: LocalGate;
+  /** Appends an intent and reads it as this consumer would. */
+  deliver(intent: object): Promise<StreamMessage>;
+  /** What Later would append when the delay is over, read back as the next entry. */
+  redeliver(d: DeferArgs): Promise<StreamMessage>;
+};
+
+async function rig(options: Partial<ExecutorOptionsInput> = {}): Promise<Rig> {
+  const prefix = testPrefix('p');
+  const keys = channelKeys(prefix, 'x');
+  await redis.xgroup('CREATE', keys.intents, EXECUTORS_GROUP, '0', 'MKSTREAM');
+  const o = compileOptions({
+    channel: 'x',
+    prefix,
+    consumer: 'c1',
+    localGateFile: null,
+    leaseTtlMs: 30_000,
+    maxRetries: 2,
+    backoff: { baseMs: 10, maxMs: 20 },
+    ...options,
+  });
+  const ledger = new Ledger(redis, keys);
+  const limits = new RateLimits(redis, keys, o);
+  const adapter = new ScriptedAdapter();
+  const deferred: DeferArgs[] = [];
+  const gateFile = join(mkdtempSync(join(tmpdir(), 'gate-')), 'gate.json');
+  const localGate = new LocalGate(gateFile, log);
+  const processor = new IntentProcessor({
+    ledger,
+    adapter,
+    options: o,
+    limits,
+    breakers: new Breakers(redis, keys, o, log),
+    later: {
+      defer: async (d) => {
+        deferred.push(d);
+      },
+    },
+    localGate,
+    approvalKeys: new Map(),
+    metrics: new MetricsRelay(),
+    log,
+  });
+  const read = async (fields: string[]): Promise<StreamMessage> => {
+    await redis.xadd(keys.intents, '*', ...fields);
+    const reply = (await redis.xreadgroup(
+      'GROUP',
+      EXECUTORS_GROUP,
+      'c1',
+      'COUNT',
+      1,
+      'STREAMS',
+      keys.intents,
+      '>',
+    )) as Array<[string, Array<[string, string[]]>]> | null;
+    const entry = reply?.[0]?.[1][0];
+    if (!entry) throw new Error('nothing to read');
+    return { id: entry[0], fields: entry[1] };
+  };
+  return {
+    keys,
+    prefix,
+    adapter,
+    deferred,
+    processor,
+    ledger,
+    limits,
+    gateFile,
+    localGate,
+    deliver: (intent) => read(['intent', JSON.stringify(intent)]),
+    redeliver: (d) => read(d.fields),
+  };
+}
+
+let n = 0;
+function post(overrides: Partial<Intent> = {}): Intent {
+  n += 1;
+  return {
+    v: 1,
+    idempotencyKey: `key-${n}`,
+    action: 'x.post',
+    account: 'acme',
+    payload: { text: `post ${n}` },
+    ...overrides,
+  } as Intent;
+}
+
+const done = (id: string): EffectResult => ({ externalId: id, url: `https://x.com/acme/status/${id}` });
+
+async function state(r: Rig, key: string) {
+  return {
+    receipts: (await receipts(redis, r.prefix, 'x')).filter((x) => x.idempotencyKey === key),
+    armed: JSON.parse((await redis.hget(r.keys.armed, key)) ?? 'null') as { token: string } | null,
+    lease: JSON.parse((await redis.hget(r.keys.leases, key)) ?? 'null') as { owner: string } | null,
+    attempts: Number((await redis.hget(r.keys.attempts, key)) ?? 0),
+    pending: await pendingCount(redis, r.prefix, 'x'),
+  };
+}
+
+describe('IntentProcessor: every way out, with a scripted adapter', () => {
+  it('succeeded: one call, one receipt, the entry acknowledged and nothing left armed', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(done('101'));
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    const s = await state(r, intent.idempotencyKey);
+    expect(s.receipts).toMatchObject([{ status: 'succeeded', externalId: '101', attempts: 1, error: null }]);
+    expect(s).toMatchObject({ armed: null, lease: null, pending: 0 });
+  });
+
+  it('not retryable: a failed receipt and a deadletter entry, the secret scrubbed from the message', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new NonRetryableError('400 with s3cret-value inside', 'bad_request'));
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    const [receipt] = (await state(r, intent.idempotencyKey)).receipts;
+    expect(receipt).toMatchObject({ status: 'failed', error: { code: 'bad_request', retryable: false } });
+    expect(receipt?.error?.message).not.toContain('s3cret-value');
+    expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(1);
+  });
+
+  it('not_sent by the own rate limit: deferred until the budget returns, the attempt taken back', async () => {
+    const r = await rig({ accounts: { acme: { rateLimits: { post: { points: 1, durationSec: 60 } } } } });
+    const [first, second] = [post(), post()];
+    r.adapter.performs.push(done('1'));
+    await r.processor.handle(await r.deliver(first));
+    expect(await r.processor.handle(await r.deliver(second))).toBe('settled');
+    expect(r.adapter.performed).toBe(1);
+    expect(r.deferred).toHaveLength(1);
+    expect(r.deferred[0]?.delayMs).toBeGreaterThan(50_000);
+    const s = await state(r, second.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], armed: null, lease: null, attempts: 0, pending: 0 });
+  });
+
+  it('not_sent by an open breaker: deferred by its reset time, not counted, so an outage never exhausts a key', async () => {
+    const r = await rig({
+      maxRetries: 0,
+      breaker: { volumeThreshold: 1, errorThresholdPercentage: 1, resetTimeoutMs: 60_000 },
+    });
+    const [first, second] = [post(), post()];
+    r.adapter.performs.push(new RetryAfterError('503', null));
+    await r.processor.handle(await r.deliver(first));
+    expect((await state(r, first.idempotencyKey)).receipts).toMatchObject([{ status: 'failed' }]);
+    // The breaker is open now: the second key's call never leaves, however often it comes back.
+    for (let i = 0; i < 3; i += 1) {
+      const msg = i === 0 ? await r.deliver(second) : await r.redeliver(r.deferred.at(-1) as DeferArgs);
+      expect(await r.processor.handle(msg)).toBe('settled');
+    }
+    expect(r.adapter.performed).toBe(1);
+    expect(r.deferred.map((d) => d.delayMs)).toEqual([60_000, 60_000, 60_000]);
+    const s = await state(r, second.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], armed: null, attempts: 0, pending: 0 });
+  });
+
+  it('not_done by a 429: every replica blocked until the reset, deferred that long, the attempt counted', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new RetryAfterError('429', 5000, 'rate_limited'));
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    expect(r.deferred[0]?.delayMs).toBe(5000);
+    expect((await r.limits.peek('acme', 'post')).remaining).toBe(0);
+    const s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], armed: null, attempts: 1, pending: 0 });
+    // The copy that comes back carries the intent only: the attempt count lives in Redis.
+    expect(Object.keys(fieldsToRecord(r.deferred[0]?.fields ?? []))).toEqual(['intent']);
+  });
+
+  it('outcome unknown, reconcile finds the effect: succeeded with the found id, no second call', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('socket hang up'));
+    r.adapter.reconciles.push({ outcome: 'done', result: done('202') });
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '202' },
+    ]);
+    expect(r.adapter.performed).toBe(1);
+  });
+
+  it('outcome unknown, reconcile finds nothing: not_done, disarmed; the next attempt calls again and counts 2', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('timeout'), done('303'));
+    r.adapter.reconciles.push({ outcome: 'not_done' });
+    await r.processor.handle(await r.deliver(intent));
+    expect(await state(r, intent.idempotencyKey)).toMatchObject({ armed: null, attempts: 1, receipts: [] });
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '303', attempts: 2 },
+    ]);
+    expect(r.adapter.reconciled).toBe(1);
+  });
+
+  it('outcome unknown, nobody can tell: parked unknown with both reasons', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('connection reset'));
+    r.adapter.reconciles.push({ outcome: 'unknown', reason: 'the timeline does not go back that far' });
+    await r.processor.handle(await r.deliver(intent));
+    const [receipt] = (await state(r, intent.idempotencyKey)).receipts;
+    expect(receipt).toMatchObject({ status: 'unknown', error: { code: 'outcome_unknown' } });
+    expect(receipt?.error?.message).toBe('the timeline does not go back that far (after: connection reset)');
+  });
+
+  it('in_doubt: reconcile cannot ask, so the attempt stays armed and the next owner reconciles before any call', async () => {
+    const r = await rig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+    r.adapter.reconciles.push(new Error('503 on the read'), { outcome: 'done', result: done('404') });
+    await r.processor.handle(await r.deliver(intent));
+    const s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], lease: null, attempts: 1, pending: 0 });
+    expect(s.armed).not.toBeNull();
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '404', attempts: 2 },
+    ]);
+    expect(r.adapter.performed).toBe(1);
+  });
+
+  it('in_doubt on the last attempt: parked unknown as reconcile_failed, never called again', async () => {
+    const r = await rig({ maxRetries: 0 });
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+    r.adapter.reconciles.push(new Error('503 on the read'));
+    await r.processor.handle(await r.deliver(intent));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'unknown', error: { code: 'reconcile_failed', message: '503 on the read' } },
+    ]);
+  });
+
+  it('retries exhausted: after the first try and maxRetries more, failed with the count, deadlettered', async () => {
+    const r = await rig({ maxRetries: 1 });
+    const intent = post();
+    r.adapter.performs.push(new RetryAfterError('503', null), new RetryAfterError('503 again', null));
+    await r.processor.handle(await r.deliver(intent));
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'failed', attempts: 2, error: { message: 'gave up after 2 tries: 503 again' } },
+    ]);
+    expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(1);
+  });
+
+  it('rejected by policy: a receipt and no call, no attempt', async () => {
+    const r = await rig();
+    const intent = post({ account: 'stranger' });
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    const s = await state(r, intent.idempotencyKey);
+    expect(s.receipts).toMatchObject([
+      { status: 'rejected', attempts: 0, error: { code: 'unknown_account' } },
+    ]);
+    expect(s).toMatchObject({ attempts: 0, armed: null, lease: null });
+    expect(r.adapter.performed).toBe(0);
+  });
+
+  it('scheduled: an intent for later is deferred to its notBefore and acknowledged, without a lease', async () => {
+    const r = await rig();
+    const intent = post({ notBefore: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    expect(r.deferred[0]?.delayMs).toBeGreaterThan(3_500_000);
+    expect(await state(r, intent.idempotencyKey)).toMatchObject({ lease: null, attempts: 0, pending: 0 });
+  });
+
+  it('held by the local gate: nothing begun, the entry left pending for when it opens', async () => {
+    const r = await rig();
+    writeFileSync(r.gateFile, '{"enabled": false}');
+    r.localGate.read();
+    const intent = post();
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('held');
+    expect(await state(r, intent.idempotencyKey)).toMatchObject({ lease: null, attempts: 0, pending: 1 });
+  });
+
+  it('an invalid entry: deadlettered with the reason naming the field, acknowledged', async () => {
+    const r = await rig();
+    const msg = await r.deliver({
+      v: 1,
+      idempotencyKey: 'bad-1',
+      action: 'x.post',
+      account: 'acme',
+      payload: {},
+    });
+    expect(await r.processor.handle(msg)).toBe('settled');
+    const [dl] = await deadletters(redis, r.prefix, 'x');
+    expect(dl?.reason).toMatch(/payload\.text/);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+});
+
+describe('IntentProcessor: an owner whose lease passed to another while its call ran', () => {
+  /** Lets the lease lapse and has another owner begin, as a replica that reclaimed the entry would. */
+  async function takeOver(r: Rig, key: string) {
+    const lease = JSON.parse((await redis.hget(r.keys.leases, key)) as string);
+    await redis.hset(r.keys.leases, key, JSON.stringify({ ...lease, expiresAt: 0 }));
+    const begun = await r.ledger.begin({
+      key,
+      token: 'other-token',
+      leaseTtlMs: 30_000,
+      owner: 'c2',
+      intentId: lease.intentId,
+      mode: 'effect',
+    });
+    expect(begun.code).toBe('takeover');
+  }
+
+  function gate<T>() {
+    let open: (v: T) => void = () => {};
+    const promise = new Promise<T>((r) => {
+      open = r;
+    });
+    return { promise, open };
+  }
+
+  it('stale: its outcome is not written and the entry is left to the new owner, still armed by it', async () => {
+    const r = await rig();
+    const intent = post();
+    const answer = gate<EffectResult>();
+    r.adapter.performs.push(() => answer.promise);
+    const handled = r.processor.handle(await r.deliver(intent));
+    await expect.poll(() => r.adapter.performed).toBe(1);
+    await takeOver(r, intent.idempotencyKey);
+    answer.open(done('505'));
+    expect(await handled).toBe('left');
+    const s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], pending: 1, lease: { owner: 'c2' } });
+    expect(s.armed?.token).toBe('other-token');
+  });
+
+  it('already settled by the new owner with the same effect: acknowledged quietly', async () => {
+    const r = await rig();
+    const intent = post();
+    const answer = gate<EffectResult>();
+    r.adapter.performs.push(() => answer.promise);
+    const handled = r.processor.handle(await r.deliver(intent));
+    await expect.poll(() => r.adapter.performed).toBe(1);
+    await takeOver(r, intent.idempotencyKey);
+    await r.ledger.commit({
+      key: intent.idempotencyKey,
+      token: 'other-token',
+      receiptJson: JSON.stringify({
+        idempotencyKey: intent.idempotencyKey,
+        externalId: '606',
+        status: 'succeeded',
+      }),
+      status: 'succeeded',
+      deadletter: null,
+      ackIds: [],
+    });
+    answer.open(done('606'));
+    expect(await handled).toBe('settled');
+    expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(0);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+
+  it('already settled with another effect: a second effect, noted for a person in the deadletter stream', async () => {
+    const r = await rig();
+    const intent = post();
+    const answer = gate<EffectResult>();
+    r.adapter.performs.push(() => answer.promise);
+    const handled = r.processor.handle(await r.deliver(intent));
+    await expect.poll(() => r.adapter.performed).toBe(1);
+    await takeOver(r, intent.idempotencyKey);
+    await r.ledger.commit({
+      key: intent.idempotencyKey,
+      token: 'other-token',
+      receiptJson: JSON.stringify({
+        idempotencyKey: intent.idempotencyKey,
+        externalId: '707',
+        status: 'succeeded',
+      }),
+      status: 'succeeded',
+      deadletter: null,
+      ackIds: [],
+    });
+    answer.open(done('708'));
+    expect(await handled).toBe('settled');
+    const [note] = await deadletters(redis, r.prefix, 'x');
+    expect(JSON.parse(note?.error ?? '{}')).toMatchObject({ code: 'second_effect' });
+    expect(note?.reason).toContain('708');
+    expect(note?.reason).toContain('707');
+  });
+});
