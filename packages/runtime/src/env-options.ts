@@ -1,32 +1,39 @@
 import { readFileSync } from 'node:fs';
 import type { Channel } from '@agent-ops/contracts/channels';
+import { type EnvSource, envBoolean, envInt, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
-import type { ExecutorOptionsInput } from './options.ts';
+import { z } from 'zod';
+import { type ExecutorOptionsInput, ExecutorOptionsSchema } from './options.ts';
 
-function booleanFromEnv(name: string): boolean | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (raw === '1' || raw === 'true') return true;
-  if (raw === '0' || raw === 'false') return false;
-  throw new ConfigError(`${name}: must be 1 or 0 (got "${raw}")`);
-}
+const fields = ExecutorOptionsSchema.shape;
 
-function intFromEnv(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new ConfigError(`${name}: must be a positive integer (got "${raw}")`);
-  return value;
-}
+// Each variable is checked with its option's own schema, so the error names the variable
+// (OPS_LEASE_TTL_MS, not leaseTtlMs) and the bounds cannot drift from the options'.
+const ExecutorEnv = z.object({
+  OPS_CONFIG_FILE: z.string().optional(),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  OPS_PREFIX: fields.prefix.unwrap().optional(),
+  OPS_CONSUMER: fields.consumer,
+  OPS_LEASE_TTL_MS: envInt(fields.leaseTtlMs.unwrap()).optional(),
+  OPS_CONCURRENCY: envInt(fields.concurrency.unwrap()).optional(),
+  OPS_SHUTDOWN_TIMEOUT_MS: envInt(fields.shutdownTimeoutMs.unwrap()).optional(),
+  OPS_LOCAL_GATE_FILE: z.string().optional(),
+  OPS_REDIS_AUTO_PIPELINING: envBoolean().optional(),
+  OPS_METRICS_PORT: envInt(fields.metricsPort.unwrap().unwrap()).optional(),
+});
 
 /**
  * Executor options from the environment and the optional non-secret config file
  * (OPS_CONFIG_FILE: per-account limits, approval policy, the coordinator's public keys).
+ * A variable that is set wins over the file's field.
  */
-export function executorOptionsFromEnv(channel: Channel): ExecutorOptionsInput & { redisUrl: string } {
+export function executorOptionsFromEnv(
+  channel: Channel,
+  env: EnvSource = process.env,
+): ExecutorOptionsInput & { redisUrl: string } {
+  const vars = fromEnv(ExecutorEnv, env);
   let file: Record<string, unknown> = {};
-  const path = process.env.OPS_CONFIG_FILE;
+  const path = vars.OPS_CONFIG_FILE;
   if (path) {
     try {
       file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -34,22 +41,16 @@ export function executorOptionsFromEnv(channel: Channel): ExecutorOptionsInput &
       throw new ConfigError(`OPS_CONFIG_FILE: cannot read ${path} as JSON (${(err as Error).message})`);
     }
   }
-  const env: Record<string, unknown> = {
-    prefix: process.env.OPS_PREFIX || undefined,
-    consumer: process.env.OPS_CONSUMER || undefined,
-    leaseTtlMs: intFromEnv('OPS_LEASE_TTL_MS'),
-    concurrency: intFromEnv('OPS_CONCURRENCY'),
-    shutdownTimeoutMs: intFromEnv('OPS_SHUTDOWN_TIMEOUT_MS'),
-    localGateFile: process.env.OPS_LOCAL_GATE_FILE || undefined,
-    autoPipelining: booleanFromEnv('OPS_REDIS_AUTO_PIPELINING'),
-    metricsPort:
-      process.env.OPS_METRICS_PORT === undefined ? undefined : Number(process.env.OPS_METRICS_PORT),
+  const overrides: Record<string, unknown> = {
+    prefix: vars.OPS_PREFIX,
+    consumer: vars.OPS_CONSUMER,
+    leaseTtlMs: vars.OPS_LEASE_TTL_MS,
+    concurrency: vars.OPS_CONCURRENCY,
+    shutdownTimeoutMs: vars.OPS_SHUTDOWN_TIMEOUT_MS,
+    localGateFile: vars.OPS_LOCAL_GATE_FILE,
+    autoPipelining: vars.OPS_REDIS_AUTO_PIPELINING,
+    metricsPort: vars.OPS_METRICS_PORT,
   };
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
-  return {
-    ...(file as ExecutorOptionsInput),
-    ...defined,
-    channel,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...(file as ExecutorOptionsInput), ...defined, channel, redisUrl: vars.REDIS_URL };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ACTIONS } from '@agent-ops/contracts/channels';
+import { envInt, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
 import { formatFieldIssues, toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { AccountName } from '@agent-ops/contracts/intent';
@@ -9,14 +10,17 @@ import { z } from 'zod';
 export const ROLES = ['producer', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
+// Shared by the file's fields and the variables that override them, so both check alike.
+const Prefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 characters of A-Z a-z 0-9 _ -' });
+const Port = z.int().min(0).max(65_535);
+
 /** OPS_COORDINATOR_CONFIG: the coordinator's JSON config (it holds tokens and the signing key's path: mode 0600). */
 export const CoordinatorConfigSchema = z.strictObject({
-  prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .default(DEFAULT_PREFIX),
+  prefix: Prefix.default(DEFAULT_PREFIX),
   host: z.string().default('127.0.0.1'),
-  port: z.int().min(0).max(65_535).default(7400),
+  port: Port.default(7400),
   /** Bearer tokens. Producers submit and read; operators also approve, gate, replay and resolve. */
   tokens: z
     .array(
@@ -54,11 +58,17 @@ export const CoordinatorConfigSchema = z.strictObject({
 });
 export type CoordinatorConfig = z.output<typeof CoordinatorConfigSchema>;
 
+const CoordinatorEnv = z.object({
+  OPS_COORDINATOR_CONFIG: z.string({ error: 'not set; point it at the coordinator JSON config' }),
+  OPS_PREFIX: Prefix.optional(),
+  COORDINATOR_PORT: envInt(Port).optional(),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+});
+
 /** Reads OPS_COORDINATOR_CONFIG, applies REDIS_URL, OPS_PREFIX and COORDINATOR_PORT, names each bad field. */
 export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { redisUrl: string } {
-  const path = env.OPS_COORDINATOR_CONFIG;
-  if (!path)
-    throw new ConfigError('OPS_COORDINATOR_CONFIG: not set; point it at the coordinator JSON config');
+  const vars = fromEnv(CoordinatorEnv, env);
+  const path = vars.OPS_COORDINATOR_CONFIG;
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -67,8 +77,8 @@ export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { 
       `OPS_COORDINATOR_CONFIG: cannot read ${path} as JSON (${(err as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
     );
   }
-  if (env.OPS_PREFIX) raw.prefix = env.OPS_PREFIX;
-  if (env.COORDINATOR_PORT) raw.port = Number(env.COORDINATOR_PORT);
+  if (vars.OPS_PREFIX !== undefined) raw.prefix = vars.OPS_PREFIX;
+  if (vars.COORDINATOR_PORT !== undefined) raw.port = vars.COORDINATOR_PORT;
   const parsed = CoordinatorConfigSchema.safeParse(raw);
   if (!parsed.success) {
     // Paths and kinds only: a token's value must never reach a log.
@@ -78,5 +88,5 @@ export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { 
     }));
     throw new ConfigError(`OPS_COORDINATOR_CONFIG: ${path} is invalid: ${formatFieldIssues(issues)}`);
   }
-  return { ...parsed.data, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+  return { ...parsed.data, redisUrl: vars.REDIS_URL };
 }

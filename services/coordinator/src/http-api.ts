@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { INTENT_STATES } from '@agent-ops/contracts/intent-record';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { safeEqual } from '@agent-ops/contracts/safe-equal';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role } from './config.ts';
@@ -61,12 +61,6 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   return result.data;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * The coordinator's HTTP API. Bearer tokens carry a role: producers submit, read and
  * cancel their own pending work; operators also approve, reject, gate, replay and resolve.
@@ -77,7 +71,7 @@ export function buildHttpApi(ctx: CoordinatorContext): FastifyInstance {
   const caller = (req: FastifyRequest, need: Role): Caller => {
     const header = req.headers.authorization ?? '';
     const token = /^Bearer (.+)$/.exec(header)?.[1];
-    const found = token ? ctx.config.tokens.find((t) => sameSecret(t.token, token)) : undefined;
+    const found = token ? ctx.config.tokens.find((t) => safeEqual(t.token, token)) : undefined;
     if (!found)
       throw new CoordinatorError(
         401,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { envBoolean, envInt, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
 import { formatFieldIssues, toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { AccountName } from '@agent-ops/contracts/intent';
@@ -50,14 +51,34 @@ function readJson(path: string, what: string): Record<string, unknown> {
   }
 }
 
-const ENV_NAMES: Record<string, string> = {
-  redisUrl: 'REDIS_URL',
-  prefix: 'OPS_PREFIX',
-  port: 'DASHBOARD_PORT',
-  token: 'DASHBOARD_TOKEN',
-  coordinatorUrl: 'OPS_COORDINATOR_URL',
-  operatorToken: 'OPS_OPERATOR_TOKEN',
-};
+/** Each variable and the field it sets; a variable that is set wins over DASHBOARD_CONFIG's field. */
+const ENV_FIELDS = {
+  REDIS_URL: 'redisUrl',
+  OPS_PREFIX: 'prefix',
+  DASHBOARD_HOST: 'host',
+  DASHBOARD_PORT: 'port',
+  DASHBOARD_TOKEN: 'token',
+  OPS_COORDINATOR_URL: 'coordinatorUrl',
+  OPS_OPERATOR_TOKEN: 'operatorToken',
+  DASHBOARD_SECURE_COOKIE: 'secureCookie',
+} as const satisfies Record<string, keyof DashboardConfigInput>;
+const ENV_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(ENV_FIELDS).map(([name, field]) => [field, name]),
+);
+
+// Types only: what each value means (a token's length, a URL) is checked once, on the merged config.
+const DashboardEnv = z.object({
+  DASHBOARD_CONFIG: z.string().optional(),
+  OPS_CONFIG_FILE: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  OPS_PREFIX: z.string().optional(),
+  DASHBOARD_HOST: z.string().optional(),
+  DASHBOARD_PORT: envInt(DashboardConfigSchema.shape.port.unwrap()).optional(),
+  DASHBOARD_TOKEN: z.string().optional(),
+  OPS_COORDINATOR_URL: z.string().optional(),
+  OPS_OPERATOR_TOKEN: z.string().optional(),
+  DASHBOARD_SECURE_COOKIE: envBoolean().optional(),
+});
 
 export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): DashboardConfig {
   const parsed = DashboardConfigSchema.safeParse(raw);
@@ -79,28 +100,22 @@ export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): 
  * DASHBOARD_SECURE_COOKIE; OPS_CONFIG_FILE (the executors' config) supplies rate limits.
  */
 export function loadDashboardConfig(env = process.env): DashboardConfig {
-  const raw: Record<string, unknown> = env.DASHBOARD_CONFIG
-    ? readJson(env.DASHBOARD_CONFIG, 'DASHBOARD_CONFIG')
+  const vars = fromEnv(DashboardEnv, env);
+  const raw: Record<string, unknown> = vars.DASHBOARD_CONFIG
+    ? readJson(vars.DASHBOARD_CONFIG, 'DASHBOARD_CONFIG')
     : {};
-  if (env.OPS_CONFIG_FILE) {
-    const executor = readJson(env.OPS_CONFIG_FILE, 'OPS_CONFIG_FILE');
+  if (vars.OPS_CONFIG_FILE) {
+    const executor = readJson(vars.OPS_CONFIG_FILE, 'OPS_CONFIG_FILE');
     if (executor.defaultRateLimit && raw.defaultRateLimit === undefined)
       raw.defaultRateLimit = executor.defaultRateLimit;
     if (executor.accounts && raw.accounts === undefined) raw.accounts = executor.accounts;
   }
-  const set = (field: string, value: unknown) => {
-    if (value !== undefined && value !== '') raw[field] = value;
-  };
-  set('redisUrl', env.REDIS_URL);
-  set('prefix', env.OPS_PREFIX);
-  set('host', env.DASHBOARD_HOST);
-  set('port', env.DASHBOARD_PORT === undefined ? undefined : Number(env.DASHBOARD_PORT));
-  set('token', env.DASHBOARD_TOKEN);
-  set('coordinatorUrl', env.OPS_COORDINATOR_URL);
-  set('operatorToken', env.OPS_OPERATOR_TOKEN);
-  if (env.DASHBOARD_SECURE_COOKIE) raw.secureCookie = env.DASHBOARD_SECURE_COOKIE === '1';
+  for (const [name, field] of Object.entries(ENV_FIELDS)) {
+    const value = vars[name as keyof typeof ENV_FIELDS];
+    if (value !== undefined) raw[field] = value;
+  }
   return parseDashboardConfig(
     raw,
-    env.DASHBOARD_CONFIG ? `DASHBOARD_CONFIG (${env.DASHBOARD_CONFIG})` : 'the environment',
+    vars.DASHBOARD_CONFIG ? `DASHBOARD_CONFIG (${vars.DASHBOARD_CONFIG})` : 'the environment',
   );
 }

@@ -1,11 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '@agent-ops/contracts/safe-equal';
 
 export type Session = { id: string; csrf: string; expiresAt: number };
 
 export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return safeEqual(a, b);
 }
 
 /**

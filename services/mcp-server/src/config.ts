@@ -1,4 +1,6 @@
+import { envInt, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
+import { z } from 'zod';
 
 export type McpConfig = {
   coordinatorUrl: string;
@@ -12,34 +14,31 @@ export type McpConfig = {
   recentReceipts: number;
 };
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name}: must be an integer from ${min} to ${max}`);
-  }
-  return n;
-}
+const McpEnv = z.object({
+  OPS_TOKEN: z.string({ error: 'required (a producer token of the coordinator)' }),
+  OPS_COORDINATOR_URL: z.url().default('http://127.0.0.1:7400'),
+  MCP_HTTP_PORT: envInt(z.int().min(0).max(65_535)).optional(),
+  MCP_HTTP_HOST: z.string().default('127.0.0.1'),
+  MCP_HTTP_TOKEN: z.string().optional(),
+  MCP_RECENT_RECEIPTS: envInt(z.int().min(1).max(500)).default(20),
+});
 
-/** The server's settings from the environment (and `--http`); errors name the variable, never its value. */
+/** The server's settings from the environment (and `--http`); errors name the variable, never a secret's value. */
 export function loadMcpConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): McpConfig {
-  const token = env.OPS_TOKEN;
-  if (!token) throw new ConfigError('OPS_TOKEN: required (a producer token of the coordinator)');
-  const wantsHttp = argv.includes('--http') || (env.MCP_HTTP_PORT ?? '') !== '';
-  const httpHost = env.MCP_HTTP_HOST ?? '127.0.0.1';
-  const httpToken = env.MCP_HTTP_TOKEN || null;
+  const vars = fromEnv(McpEnv, env);
+  const wantsHttp = argv.includes('--http') || vars.MCP_HTTP_PORT !== undefined;
+  const httpToken = vars.MCP_HTTP_TOKEN ?? null;
   // The server holds a coordinator token: anyone who reaches it can submit. Off loopback, a
   // caller token is therefore required.
-  if (wantsHttp && !['127.0.0.1', '::1', 'localhost'].includes(httpHost) && !httpToken) {
+  if (wantsHttp && !['127.0.0.1', '::1', 'localhost'].includes(vars.MCP_HTTP_HOST) && !httpToken) {
     throw new ConfigError('MCP_HTTP_TOKEN: required when MCP_HTTP_HOST is not a loopback address');
   }
   return {
-    coordinatorUrl: env.OPS_COORDINATOR_URL ?? 'http://127.0.0.1:7400',
-    token,
-    httpPort: wantsHttp ? int(env, 'MCP_HTTP_PORT', 7401, 0, 65_535) : null,
-    httpHost,
+    coordinatorUrl: vars.OPS_COORDINATOR_URL,
+    token: vars.OPS_TOKEN,
+    httpPort: wantsHttp ? (vars.MCP_HTTP_PORT ?? 7401) : null,
+    httpHost: vars.MCP_HTTP_HOST,
     httpToken,
-    recentReceipts: int(env, 'MCP_RECENT_RECEIPTS', 20, 1, 500),
+    recentReceipts: vars.MCP_RECENT_RECEIPTS,
   };
 }

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { safeEqual } from '@agent-ops/contracts/safe-equal';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
@@ -10,9 +10,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function authorised(req: IncomingMessage, token: string | null): boolean {
   if (token === null) return true;
-  const given = Buffer.from(req.headers.authorization ?? '');
-  const wanted = Buffer.from(`Bearer ${token}`);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  return safeEqual(req.headers.authorization ?? '', `Bearer ${token}`);
 }
 
 function answer(res: import('node:http').ServerResponse, status: number, message: string): void {
