@@ -6,6 +6,8 @@ export type MetricsSink = {
   receipt(status: string, intentId: string): void;
   setInFlight(n: number): void;
   limited(account: string): void;
+  /** An intent released to come back later without an outcome, and why (the release reason). */
+  retry(reason: string): void;
   breakerState(account: string, state: BreakerStateName): void;
 };
 
@@ -27,6 +29,9 @@ export class MetricsRelay implements MetricsSink {
   }
   limited(account: string): void {
     this.target?.limited(account);
+  }
+  retry(reason: string): void {
+    this.target?.retry(reason);
   }
   breakerState(account: string, state: BreakerStateName): void {
     this.target?.breakerState(account, state);

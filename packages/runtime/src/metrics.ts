@@ -14,6 +14,7 @@ export class ExecutorMetrics implements MetricsSink {
   private readonly latency: Histogram<'channel'>;
   private readonly inFlight: Gauge<'channel'>;
   private readonly rateLimited: Counter<'channel' | 'account'>;
+  private readonly retries: Counter<'channel' | 'reason'>;
   private readonly breaker: Gauge<'channel' | 'account'>;
   private readonly channel: Channel;
 
@@ -54,6 +55,12 @@ export class ExecutorMetrics implements MetricsSink {
       labelNames: ['channel', 'account'],
       registers,
     });
+    this.retries = new Counter({
+      name: 'ops_retries_total',
+      help: 'Intents released to come back later without an outcome, by reason (not_sent, not_done, in_doubt); a rising not_done is an outage being waited out',
+      labelNames: ['channel', 'reason'],
+      registers,
+    });
     this.breaker = new Gauge({
       name: 'ops_breaker_state',
       help: 'Circuit breaker: 0 closed, 1 half-open, 2 open',
@@ -89,6 +96,9 @@ export class ExecutorMetrics implements MetricsSink {
   }
   limited(account: string): void {
     this.rateLimited.inc({ channel: this.channel, account });
+  }
+  retry(reason: string): void {
+    this.retries.inc({ channel: this.channel, reason });
   }
   breakerState(account: string, state: BreakerStateName): void {
     this.breaker.set({ channel: this.channel, account }, BREAKER_VALUE[state]);

@@ -46,14 +46,21 @@ export const ExecutorOptionsSchema = z.strictObject({
   deadConsumerIdleMs: positiveMs.default(3_600_000),
   shutdownTimeoutMs: positiveMs.default(15_000),
   /**
-   * Attempts after the first before a failed receipt, counting only requests that left (a 5xx,
-   * a 429, a timeout whose effect reconcile ruled out); a call held back by the own rate limit
-   * or an open breaker does not count, so an outage is waited out rather than exhausting keys.
+   * A cap on attempts after the first, for whoever wants one; none by default. Only requests
+   * that left count (a 5xx, a 429, a timeout whose effect reconcile ruled out): a call held
+   * back by the own rate limit or an open breaker does not.
    */
-  maxRetries: z.int().min(0).max(100).default(8),
+  maxRetries: z.int().min(0).max(100_000).nullable().default(null),
+  /**
+   * How long a key that is not done yet is retried, from its first attempt: a day by default,
+   * so an outage of minutes or hours is waited out; then `failed`. An intent's own `expiresAt`
+   * ends it sooner.
+   */
+  retryForMs: positiveMs.default(86_400_000),
   backoff: z
-    .strictObject({ baseMs: positiveMs.default(1000), maxMs: positiveMs.default(900_000) })
-    .default({ baseMs: 1000, maxMs: 900_000 }),
+    .strictObject({ baseMs: positiveMs.default(1000), maxMs: positiveMs.default(300_000) })
+    // Capped at minutes: once an outage ends, waiting keys are tried again within five.
+    .default({ baseMs: 1000, maxMs: 300_000 }),
   breaker: z
     .strictObject({
       errorThresholdPercentage: z.number().min(1).max(100).default(50),

@@ -47,8 +47,16 @@ type Attempt = {
    */
   attempt: number;
   startedAt: Date;
+  /**
+   * When the key was first tried (ms), carried on the entries that come back later: a
+   * disarmed retry begins afresh, and the retry window still counts from the first try.
+   */
+  firstTriedAt: number;
   log: Logger;
 };
+
+/** The field of a re-appended entry that carries `firstTriedAt`. */
+const FIRST_TRIED_AT = 'firstTriedAt';
 
 function toReceiptError(err: unknown, secrets: readonly string[]): ReceiptError {
   const e = err as { code?: unknown; message?: unknown };
@@ -121,7 +129,7 @@ export class IntentProcessor {
         return 'left';
       case 'verdict': {
         if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
-        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), log };
+        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), firstTriedAt: Date.now(), log };
         const settled = await this.commit(a, 'rejected', null, verdict.error);
         log.info({ error: verdict.error }, 'rejected by policy');
         return settled;
@@ -136,6 +144,10 @@ export class IntentProcessor {
       token,
       attempt: begin.attempt,
       startedAt: new Date(begin.startedAt),
+      firstTriedAt: Math.min(
+        Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || begin.startedAt,
+        begin.startedAt,
+      ),
       log,
     };
     if (begin.code === 'takeover') {
@@ -217,14 +229,15 @@ export class IntentProcessor {
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
-      if (this.exhausted(a)) {
+      const delayMs = backoffDelay(a.attempt - 1, this.d.options.backoff);
+      if (this.giveUp(a, delayMs, true)) {
         return this.commit(a, 'unknown', null, {
           code: 'reconcile_failed',
           message: error.message,
           retryable: false,
         });
       }
-      await this.release(a, 'in_doubt', backoffDelay(a.attempt - 1, this.d.options.backoff));
+      await this.release(a, 'in_doubt', delayMs);
       return 'settled';
     }
     if (result.outcome === 'done') {
@@ -244,9 +257,24 @@ export class IntentProcessor {
     return null;
   }
 
-  /** Whether this attempt was the last one `maxRetries` allows (the first try plus that many). */
-  private exhausted(a: Attempt): boolean {
-    return a.attempt > this.d.options.maxRetries;
+  /**
+   * Why the key should not be tried again after `delayMs`, or null to go on: the attempt cap
+   * (if one is set; only attempts that sent a request count), the intent's own expiry, or
+   * `retryForMs` since the first attempt. Without a cap an outage is waited out, not failed.
+   */
+  private giveUp(a: Attempt, delayMs: number, counted: boolean): string | null {
+    const { maxRetries, retryForMs } = this.d.options;
+    if (counted && maxRetries !== null && a.attempt > maxRetries) return `gave up after ${a.attempt} tries`;
+    const nextAt = Date.now() + delayMs;
+    const expiresAt = a.intent.expiresAt ? Date.parse(a.intent.expiresAt) : Number.POSITIVE_INFINITY;
+    if (nextAt >= expiresAt) {
+      return `gave up after ${a.attempt} tries: the intent expires at ${a.intent.expiresAt}, before the next one`;
+    }
+    if (nextAt - a.firstTriedAt > retryForMs) {
+      const minutes = Math.round((Date.now() - a.firstTriedAt) / 60_000);
+      return `gave up after ${a.attempt} tries over ${minutes} min (retryForMs ${retryForMs})`;
+    }
+    return null;
   }
 
   private async retryOrFail(
@@ -255,9 +283,10 @@ export class IntentProcessor {
     delayMs: number,
     reason: 'not_sent' | 'not_done',
   ): Promise<Disposition> {
-    // An attempt that sent nothing is taken back, so it cannot exhaust the key.
-    if (reason === 'not_done' && this.exhausted(a)) {
-      const exhausted = { ...error, message: `gave up after ${a.attempt} tries: ${error.message}` };
+    // An attempt that sent nothing is taken back, so it cannot exhaust a cap on attempts.
+    const why = this.giveUp(a, delayMs, reason === 'not_done');
+    if (why) {
+      const exhausted = { ...error, message: `${why}: ${error.message}` };
       a.log.warn({ error: exhausted }, 'failed: retries exhausted');
       return this.commit(a, 'failed', null, exhausted, true);
     }
@@ -271,7 +300,13 @@ export class IntentProcessor {
    * scheduled before the original is acknowledged), and the lease is given up for `reason`.
    */
   private async release(a: Attempt, reason: ReleaseReason, delayMs: number): Promise<void> {
-    const fields = ['intent', fieldsToRecord(a.msg.fields).intent ?? ''];
+    const fields = [
+      'intent',
+      fieldsToRecord(a.msg.fields).intent ?? '',
+      FIRST_TRIED_AT,
+      String(a.firstTriedAt),
+    ];
+    this.d.metrics.retry(reason);
     await this.d.later.defer({ key: a.intent.idempotencyKey, fromId: a.msg.id, fields, delayMs });
     await this.d.ledger.release({ key: a.intent.idempotencyKey, token: a.token, reason, ackIds: [a.msg.id] });
   }

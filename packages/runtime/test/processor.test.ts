@@ -235,8 +235,9 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
     expect((await r.limits.peek('acme', 'post')).remaining).toBe(0);
     const s = await state(r, intent.idempotencyKey);
     expect(s).toMatchObject({ receipts: [], armed: null, attempts: 1, pending: 0 });
-    // The copy that comes back carries the intent only: the attempt count lives in Redis.
-    expect(Object.keys(fieldsToRecord(r.deferred[0]?.fields ?? []))).toEqual(['intent']);
+    // The copy that comes back carries the intent and when it was first tried; the attempt
+    // count lives in Redis.
+    expect(Object.keys(fieldsToRecord(r.deferred[0]?.fields ?? []))).toEqual(['intent', 'firstTriedAt']);
   });
 
   it('outcome unknown, reconcile finds the effect: succeeded with the found id, no second call', async () => {
@@ -313,6 +314,49 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
       { status: 'failed', attempts: 2, error: { message: 'gave up after 2 tries: 503 again' } },
     ]);
     expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(1);
+  });
+
+  it('no attempt cap by default: a key that is not done is tried again until it is, however many times', async () => {
+    const r = await rig({ maxRetries: null, breaker: { volumeThreshold: 1000 } });
+    const intent = post();
+    for (let i = 0; i < 20; i += 1) r.adapter.performs.push(new RetryAfterError(`503 #${i}`, null));
+    r.adapter.performs.push(done('909'));
+    await r.processor.handle(await r.deliver(intent));
+    for (let i = 0; i < 20; i += 1)
+      await r.processor.handle(await r.redeliver(r.deferred.at(-1) as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '909', attempts: 21 },
+    ]);
+  });
+
+  it('retried for retryForMs from the first try, across retries that begin afresh; then failed', async () => {
+    const r = await rig({ maxRetries: null, retryForMs: 60_000, backoff: { baseMs: 10, maxMs: 10 } });
+    const intent = post();
+    r.adapter.performs.push(new RetryAfterError('503', null), new RetryAfterError('503 still', null));
+    await r.processor.handle(await r.deliver(intent));
+    // The copy that comes back says the key was first tried two minutes ago.
+    const back = r.deferred[0] as DeferArgs;
+    const fields = fieldsToRecord(back.fields);
+    const aged = {
+      ...back,
+      fields: ['intent', fields.intent ?? '', 'firstTriedAt', String(Date.now() - 120_000)],
+    };
+    await r.processor.handle(await r.redeliver(aged));
+    const [receipt] = (await state(r, intent.idempotencyKey)).receipts;
+    expect(receipt).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(receipt?.error?.message).toMatch(
+      /^gave up after 2 tries over 2 min \(retryForMs 60000\): 503 still$/,
+    );
+  });
+
+  it("an intent's own expiresAt ends the retries when the next try would come after it", async () => {
+    const r = await rig({ maxRetries: null, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const intent = post({ expiresAt: new Date(Date.now() + 30_000).toISOString() });
+    r.adapter.performs.push(new RetryAfterError('503', null));
+    await r.processor.handle(await r.deliver(intent));
+    const [receipt] = (await state(r, intent.idempotencyKey)).receipts;
+    expect(receipt).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(receipt?.error?.message).toContain('the intent expires at');
   });
 
   it('rejected by policy: a receipt and no call, no attempt', async () => {

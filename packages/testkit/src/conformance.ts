@@ -291,6 +291,31 @@ export function conformanceSuite(target: ConformanceTarget, options: { cluster?:
       expect(await state()).toBe('closed');
     });
 
+    it('an outage is waited out, not failed: intents due throughout are each carried out once after it', async () => {
+      prefix = testPrefix();
+      // No cap on attempts (the default) and a breaker that stays closed, so every retry
+      // reaches the fake and is refused: far past the 1 + 8 tries an attempt cap used to allow.
+      await executor({
+        maxRetries: null,
+        backoff: { baseMs: 20, maxMs: 100 },
+        breaker: { volumeThreshold: 100_000 },
+      });
+      const before = fake.attempts();
+      fake.setOutageUntil(Date.now() + 300_000);
+      const early = ['outage-0', 'outage-1', 'outage-2'];
+      for (const key of early) await add(key);
+      await waitFor(() => fake.attempts() - before >= 36, '36 refused attempts of three keys', 30_000);
+      const late = ['outage-3', 'outage-4'];
+      for (const key of late) await add(key);
+      await waitFor(() => fake.attempts() - before >= 60, '24 more refused attempts', 30_000);
+      fake.setOutageUntil(0);
+      const byKey = await settled([...early, ...late]);
+      for (const key of [...early, ...late]) {
+        expect(byKey.get(key)?.status, key).toBe('succeeded');
+        expect(effects(key), key).toBe(1);
+      }
+    }, 90_000);
+
     it('gate off: once it returns, no request reaches the fake; gate on: the held work is done', async () => {
       prefix = testPrefix();
       await executor();
