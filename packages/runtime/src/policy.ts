@@ -29,6 +29,13 @@ export function checkPolicy(
     accounts: ExecutorOptions['accounts'];
     approvalKeys: ReadonlyMap<string, KeyObject>;
     now: Date;
+    /**
+     * When the intent first became due on this executor (ms): its first try, or when its
+     * entry was appended. The approval must hold then; waits the executor imposes afterwards
+     * (rate limits, backoff, a closed gate) do not lapse it, for up to `approvalGraceMs`.
+     */
+    dueAt?: number;
+    approvalGraceMs?: number;
   },
 ): PolicyVerdict {
   const wrongChannel = channelIssue(intent, ctx.channel);
@@ -45,8 +52,18 @@ export function checkPolicy(
     return reject('expired', `expiresAt: the intent expired at ${intent.expiresAt}`);
   }
   if (ctx.accounts[intent.account]?.requireApproval) {
-    const check = verifyApproval(intent, ctx.approvalKeys, ctx.now);
+    const now = ctx.now.getTime();
+    const check = verifyApproval(intent, ctx.approvalKeys, new Date(Math.min(now, ctx.dueAt ?? now)));
     if (!check.ok) return reject(check.code, check.message);
+    const expiresAt = intent.approval ? Date.parse(intent.approval.expiresAt) : now;
+    // The wait is bounded: a re-appended entry's first-try time is not signed, so an old
+    // approval cannot be stretched beyond the retry window by rewriting it.
+    if (now > expiresAt + (ctx.approvalGraceMs ?? 0)) {
+      return reject(
+        'approval_expired',
+        `approval expired at ${intent.approval?.expiresAt}, and the intent has waited here longer than the retry window since`,
+      );
+    }
   }
   if (intent.notBefore && Date.parse(intent.notBefore) > ctx.now.getTime()) {
     return { kind: 'wait', untilMs: Date.parse(intent.notBefore) };

@@ -94,6 +94,10 @@ export class IntentProcessor {
       accounts: options.accounts,
       approvalKeys: this.d.approvalKeys,
       now: new Date(),
+      // A re-appended entry says when the key was first tried; otherwise it became due when
+      // it was appended (the entry id's time, set by Redis).
+      dueAt: Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || Number(msg.id.split('-')[0]) || undefined,
+      approvalGraceMs: options.retryForMs,
     });
 
     if (verdict.kind === 'wait') {

@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signApproval } from '@agent-ops/contracts/approval-signature';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
@@ -26,6 +28,7 @@ import { RateLimits } from '../src/rate-limits.ts';
 const redis = redisClient(inject('redisUrl'));
 afterAll(() => redis.quit());
 const log = pino({ level: 'silent' });
+const coordinatorKey = generateKeyPairSync('ed25519');
 
 /** One scripted answer: a result, an error to throw, or a promise the test settles. */
 type Step<T> = T | Error | (() => Promise<T>);
@@ -111,7 +114,7 @@ async function rig(options: Partial<ExecutorOptionsInput> = {}): Promise<Rig> {
       },
     },
     localGate,
-    approvalKeys: new Map(),
+    approvalKeys: new Map([['k1', coordinatorKey.publicKey]]),
     metrics: new MetricsRelay(),
     log,
   });
@@ -495,5 +498,55 @@ describe('IntentProcessor: an owner whose lease passed to another while its call
     expect(JSON.parse(note?.error ?? '{}')).toMatchObject({ code: 'second_effect' });
     expect(note?.reason).toContain('708');
     expect(note?.reason).toContain('707');
+  });
+});
+
+describe('IntentProcessor: an approval holds through the waits the executor imposes', () => {
+  const approved = (expiresAt: number): Intent => {
+    const intent = post({ account: 'acme' });
+    const fields = {
+      by: 'ops',
+      at: new Date(expiresAt - 3_600_000).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+      keyId: 'k1',
+    };
+    return { ...intent, approval: signApproval(intent, fields, coordinatorKey.privateKey) } as Intent;
+  };
+  const requireApproval = { accounts: { acme: { requireApproval: true } } };
+
+  it('a 429 holds an approved post past its approval: carried out on the next try all the same', async () => {
+    const r = await rig(requireApproval);
+    const expiresAt = Date.now() + 400;
+    const intent = approved(expiresAt);
+    // X's reset comes after the approval's end; the next try is after both.
+    r.adapter.performs.push(new RetryAfterError('429', 600, 'rate_limited'), done('111'));
+    await r.processor.handle(await r.deliver(intent));
+    await expect.poll(() => Date.now() > expiresAt + 300, { timeout: 3000 }).toBe(true);
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '111' },
+    ]);
+  });
+
+  it('an approved intent that first arrives after its approval expired is rejected', async () => {
+    const r = await rig(requireApproval);
+    const intent = approved(Date.now() - 1000);
+    await r.processor.handle(await r.deliver(intent));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([
+      { status: 'rejected', error: { code: 'approval_expired' } },
+    ]);
+    expect(r.adapter.performed).toBe(0);
+  });
+
+  it('a rewritten first-try time cannot stretch an approval past the retry window', async () => {
+    const r = await rig({ ...requireApproval, retryForMs: 60_000 });
+    const intent = approved(Date.now() - 120_000);
+    const forged = ['intent', JSON.stringify(intent), 'firstTriedAt', String(Date.now() - 600_000)];
+    await r.processor.handle(
+      await r.redeliver({ key: intent.idempotencyKey, fromId: '0-1', fields: forged, delayMs: 0 }),
+    );
+    const [receipt] = (await state(r, intent.idempotencyKey)).receipts;
+    expect(receipt).toMatchObject({ status: 'rejected', error: { code: 'approval_expired' } });
+    expect(receipt?.error?.message).toContain('longer than the retry window');
   });
 });

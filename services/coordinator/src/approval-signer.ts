@@ -37,13 +37,18 @@ export class ApprovalSigner {
     return createPublicKey(this.key).export({ type: 'spki', format: 'pem' }).toString();
   }
 
+  /**
+   * The validity runs from the later of the approval and the intent's `notBefore`: a post
+   * approved on Monday for Thursday is valid on Thursday, for `validityMs` from then.
+   */
   sign(intent: Intent, by: string, at: Date, validityMs: number): Intent {
+    const from = Math.max(at.getTime(), intent.notBefore ? Date.parse(intent.notBefore) : 0);
     const approval = signApproval(
       intent,
       {
         by,
         at: at.toISOString(),
-        expiresAt: new Date(at.getTime() + validityMs).toISOString(),
+        expiresAt: new Date(from + validityMs).toISOString(),
         keyId: this.keyId,
       },
       this.key,
