@@ -16,6 +16,8 @@ export const ACTIONS = [
   'webhook.call',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
+/** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete'`. */
+export type ActionOf<C extends Channel> = Extract<Action, `${C}.${string}`>;
 
 export function isChannel(value: string): value is Channel {
   return (CHANNELS as readonly string[]).includes(value);

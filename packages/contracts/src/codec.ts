@@ -2,7 +2,13 @@ import { type Channel, channelOf } from './channels.ts';
 import { DEADLETTER_FIELDS } from './deadletter.ts';
 import { ValidationError } from './errors.ts';
 import { type FieldIssue, toFieldIssues } from './field-issues.ts';
-import { EnvelopeFieldsSchema, type Intent, type IntentInput, IntentSchema } from './intent.ts';
+import {
+  type ChannelIntent,
+  EnvelopeFieldsSchema,
+  type Intent,
+  type IntentInput,
+  IntentSchema,
+} from './intent.ts';
 import { LIMITS } from './limits.ts';
 import { type Receipt, type ReceiptError, ReceiptSchema } from './receipt.ts';
 
@@ -23,7 +29,9 @@ export function fieldsToRecord(fields: StreamFields): Record<string, string> {
   return out;
 }
 
-export type DecodeResult = { ok: true; intent: Intent } | { ok: false; issues: FieldIssue[]; reason: string };
+export type DecodeResult<I extends Intent = Intent> =
+  | { ok: true; intent: I }
+  | { ok: false; issues: FieldIssue[]; reason: string };
 
 function failure(issues: FieldIssue[]): DecodeResult {
   return { ok: false, issues, reason: new ValidationError(issues, 'intent').message };
@@ -50,6 +58,12 @@ function dedupe(issues: FieldIssue[]): FieldIssue[] {
 }
 
 /** Parses the JSON envelope of an intent; with `channel`, also checks the action belongs to it. */
+/** Parsed for a channel, an intent of another channel is an issue, so the result is that channel's intent. */
+export function parseIntentJson<C extends Channel>(
+  json: string,
+  options: { channel: C },
+): DecodeResult<ChannelIntent<C>>;
+export function parseIntentJson(json: string, options?: { channel?: Channel }): DecodeResult;
 export function parseIntentJson(json: string, options: { channel?: Channel } = {}): DecodeResult {
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > LIMITS.intentBytes) {
@@ -86,6 +100,11 @@ export function parseIntentJson(json: string, options: { channel?: Channel } = {
 }
 
 /** Decodes an intents stream entry: one field, `intent`, holding the JSON envelope. */
+export function decodeIntentEntry<C extends Channel>(
+  fields: StreamFields,
+  options: { channel: C },
+): DecodeResult<ChannelIntent<C>>;
+export function decodeIntentEntry(fields: StreamFields, options?: { channel?: Channel }): DecodeResult;
 export function decodeIntentEntry(fields: StreamFields, options: { channel?: Channel } = {}): DecodeResult {
   const record = fieldsToRecord(fields);
   const json = record[INTENT_FIELD];

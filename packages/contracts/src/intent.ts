@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApprovalSchema } from './approval.ts';
-import { ACTIONS, type Action } from './channels.ts';
+import { ACTIONS, type Action, type ActionOf, type Channel } from './channels.ts';
 import { LIMITS } from './limits.ts';
 import { PAYLOADS } from './payloads.ts';
 
@@ -77,3 +77,5 @@ export const IntentSchema = z.discriminatedUnion(
 export type IntentInput = z.input<typeof IntentSchema>;
 export type Intent = z.output<typeof IntentSchema>;
 export type IntentOf<A extends Action> = Extract<Intent, { action: A }>;
+/** The intents one channel's stream carries; `ChannelIntent<Channel>` is every intent. */
+export type ChannelIntent<C extends Channel> = IntentOf<ActionOf<C>>;

@@ -1,5 +1,5 @@
-import type { Action, Channel } from '@agent-ops/contracts/channels';
-import type { Intent } from '@agent-ops/contracts/intent';
+import type { ActionOf, Channel } from '@agent-ops/contracts/channels';
+import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type { Logger } from './logger.ts';
 
 export type EffectContext = {
@@ -21,20 +21,26 @@ export type ReconcileResult =
  * reconcile. `perform` throws the contracts' errors: NonRetryableError (not done, never
  * will be), RetryAfterError (not done, try later; code `rate_limited` for a 429),
  * OutcomeUnknownError (maybe done). Any other error is treated as unknown.
+ *
+ * An adapter of channel C is handed intents of C only: the runtime calls `refuse`, `perform`
+ * and `reconcile` after checkPolicy has proven the action belongs to `channel`. The runtime
+ * holds a `ChannelAdapter` (every channel), and a `ChannelAdapter<'x'>` stands in its place
+ * because TypeScript compares method parameters bivariantly; that is the one place the
+ * narrowing is taken on trust, so these stay methods, not function-typed properties.
  */
-export interface ChannelAdapter {
-  readonly channel: Channel;
+export interface ChannelAdapter<C extends Channel = Channel> {
+  readonly channel: C;
   hasAccount(account: string): boolean;
   /**
    * The channel's own policy, checked before begin: e.g. the sender is one the account may
    * use, or the endpoint is configured. A refusal becomes a `rejected` receipt, never a call.
    */
-  refuse?(intent: Intent): { code: string; message: string } | null;
+  refuse?(intent: ChannelIntent<C>): { code: string; message: string } | null;
   /** The rate-limit group of an action, where the API meters actions apart (e.g. `post`, `delete`). */
-  rateLimitGroup(action: Action): string;
-  perform(intent: Intent, ctx: EffectContext): Promise<EffectResult>;
+  rateLimitGroup(action: ActionOf<C>): string;
+  perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;
   /** After an unknown outcome: did the effect happen? Throws when the API cannot be asked now. */
-  reconcile(intent: Intent, ctx: EffectContext): Promise<ReconcileResult>;
+  reconcile(intent: ChannelIntent<C>, ctx: EffectContext): Promise<ReconcileResult>;
   /** Secret values of the adapter's credentials, scrubbed from every error message the runtime writes. */
   secretValues(): readonly string[];
   close?(): Promise<void>;

@@ -1,6 +1,5 @@
-import type { Action } from '@agent-ops/contracts/channels';
 import { NonRetryableError } from '@agent-ops/contracts/errors';
-import type { Intent } from '@agent-ops/contracts/intent';
+import type { ChannelIntent, IntentOf } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
 // The Calendar API's own package and the auth library, not the whole googleapis bundle
 // (loading googleapis took 1.5 s and 176 MB before the executor could start); and loaded on
@@ -18,11 +17,9 @@ export type CalendarAdapterOptions = {
   tokenUrl?: string;
 };
 
-type CalendarIntent = Extract<Intent, { action: 'calendar.create' | 'calendar.update' | 'calendar.delete' }>;
+type CalendarIntent = ChannelIntent<'calendar'>;
 
-function eventBody(
-  p: Partial<Extract<CalendarIntent, { action: 'calendar.create' }>['payload']>,
-): calendar_v3.Schema$Event {
+function eventBody(p: Partial<IntentOf<'calendar.create'>['payload']>): calendar_v3.Schema$Event {
   const body: calendar_v3.Schema$Event = {};
   if (p.summary !== undefined) body.summary = p.summary;
   if (p.description !== undefined) body.description = p.description;
@@ -38,7 +35,7 @@ function eventBody(
  * their own is off (gaxios retries, token refresh retries, re-sends after a refresh), so
  * the runtime alone decides when a write is repeated.
  */
-export class CalendarAdapter implements ChannelAdapter {
+export class CalendarAdapter implements ChannelAdapter<'calendar'> {
   readonly channel = 'calendar' as const;
   private readonly clients = new Map<string, calendar_v3.Calendar>();
   private readonly o: CalendarAdapterOptions;
@@ -51,7 +48,7 @@ export class CalendarAdapter implements ChannelAdapter {
     return this.o.accounts.has(account);
   }
 
-  rateLimitGroup(_action: Action): string {
+  rateLimitGroup(): string {
     return 'write';
   }
 
@@ -89,7 +86,7 @@ export class CalendarAdapter implements ChannelAdapter {
     return client;
   }
 
-  async perform(intent: Intent): Promise<EffectResult> {
+  async perform(intent: CalendarIntent): Promise<EffectResult> {
     const cal = await this.client(intent.account);
     switch (intent.action) {
       case 'calendar.create': {
@@ -124,8 +121,6 @@ export class CalendarAdapter implements ChannelAdapter {
         }
         return { externalId: eventId, url: null };
       }
-      default:
-        throw new NonRetryableError(`${intent.action} is not a calendar action`, 'wrong_channel');
     }
   }
 
@@ -139,7 +134,7 @@ export class CalendarAdapter implements ChannelAdapter {
   }
 
   /** A create is found by its deterministic id; update and delete are idempotent and simply done again. */
-  async reconcile(intent: Intent): Promise<ReconcileResult> {
+  async reconcile(intent: CalendarIntent): Promise<ReconcileResult> {
     if (intent.action !== 'calendar.create') return { outcome: 'not_done' };
     try {
       const result = await this.existing(

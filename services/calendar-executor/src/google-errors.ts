@@ -1,4 +1,5 @@
-import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import { classifyHttp, classifyNoAnswer } from '@agent-ops/runtime/http-outcome';
+import type { HeaderSource } from '@agent-ops/runtime/retry-after';
 
 type GaxiosLike = Error & {
   status?: number;
@@ -9,8 +10,6 @@ type GaxiosLike = Error & {
     data?: { error?: { message?: string; errors?: Array<{ reason?: string }> } | string };
   };
 };
-
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export function googleStatus(err: unknown): number | undefined {
   const e = err as GaxiosLike;
@@ -26,47 +25,11 @@ export function googleReason(err: unknown): string | undefined {
     : undefined;
 }
 
-function retryAfterMs(err: GaxiosLike): number | null {
-  const headers = err.response?.headers as
-    | { get?: (n: string) => string | null }
-    | Record<string, string>
-    | undefined;
-  const raw =
-    typeof headers?.get === 'function'
-      ? headers.get('retry-after')
-      : (headers as Record<string, string> | undefined)?.['retry-after'];
-  const seconds = Number(raw);
-  return raw && Number.isFinite(seconds) ? seconds * 1000 : null;
-}
-
 function apiMessage(e: GaxiosLike): string {
   const data = e.response?.data;
   return (
     (typeof data === 'object' && data && typeof data.error === 'object' ? data.error.message : undefined) ??
     e.message
-  );
-}
-
-function classifyStatus(e: GaxiosLike, status: number, idempotent: boolean): Error {
-  const reason = googleReason(e) ?? '';
-  const message = apiMessage(e);
-  if (status === 429 || (status === 403 && /rateLimitExceeded/.test(reason))) {
-    return new RetryAfterError(`Google rate limit (${status} ${reason})`, retryAfterMs(e), 'rate_limited');
-  }
-  if (status >= 500) {
-    return idempotent
-      ? new RetryAfterError(`Google answered ${status}: ${message}`, retryAfterMs(e), `http_${status}`)
-      : new OutcomeUnknownError(
-          `Google answered ${status} to a write that may have taken effect`,
-          `http_${status}`,
-        );
-  }
-  if (status === 401 || message === 'invalid_grant') {
-    return new NonRetryableError(`Google refused the credentials (${status}): ${message}`, 'unauthorized');
-  }
-  return new NonRetryableError(
-    `Google refused the request (${status} ${reason}): ${message}`,
-    `http_${status}`,
   );
 }
 
@@ -77,15 +40,29 @@ function classifyStatus(e: GaxiosLike, status: number, idempotent: boolean): Err
 export function classifyGoogleError(err: unknown, idempotent: boolean): Error {
   const e = err as GaxiosLike;
   const status = googleStatus(err);
-  if (status !== undefined) return classifyStatus(e, status, idempotent);
+  if (status !== undefined) {
+    const reason = googleReason(e) ?? '';
+    const message = apiMessage(e);
+    return classifyHttp({
+      who: 'Google',
+      status,
+      detail: reason ? `${reason}: ${message}` : message,
+      headers: e.response?.headers as HeaderSource | undefined,
+      idempotent,
+      login: true,
+      // Calendar meters with 403 rateLimitExceeded or userRateLimitExceeded as often as with 429.
+      rateLimited: status === 403 && /rateLimitExceeded/.test(reason),
+      // A revoked or expired refresh token: the token endpoint answers 400 invalid_grant.
+      loginRefused: message === 'invalid_grant',
+    });
+  }
   const code = String(e.code ?? '');
-  if (NOT_SENT.has(code)) return new RetryAfterError(`Google unreachable (${code})`, null, 'unreachable');
-  if (code === 'TimeoutError')
-    return new OutcomeUnknownError('no answer from Google within the timeout', 'timeout');
-  return idempotent
-    ? new RetryAfterError(`connection to Google failed (${code || e.message})`, null, 'connection_dropped')
-    : new OutcomeUnknownError(
-        `connection to Google dropped after sending (${code || e.message})`,
-        'connection_dropped',
-      );
+  return classifyNoAnswer({
+    who: 'Google',
+    code,
+    detail: e.message,
+    // gaxios sets this code when its own timeout aborts the request.
+    timedOut: code === 'TimeoutError',
+    idempotent,
+  });
 }

@@ -80,7 +80,7 @@ describe('calendar-executor with the real googleapis client', () => {
   it('a create whose event already exists (an earlier attempt made it) answers 409 and succeeds with that event', async () => {
     const prefix = testPrefix();
     const key = `exists-${prefix}`;
-    const parsed = parseIntentJson(JSON.stringify(create(key, `Exists ${prefix}`)));
+    const parsed = parseIntentJson(JSON.stringify(create(key, `Exists ${prefix}`)), { channel: 'calendar' });
     if (!parsed.ok) throw new Error(parsed.reason);
     await adapter().perform(parsed.intent);
     await start(prefix);

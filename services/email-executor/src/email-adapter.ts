@@ -1,13 +1,13 @@
-import type { Action } from '@agent-ops/contracts/channels';
 import { NonRetryableError } from '@agent-ops/contracts/errors';
-import type { Intent } from '@agent-ops/contracts/intent';
+import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailAccount } from './email-secrets.ts';
 import { messageIdFor } from './message-id.ts';
 import { classifySmtpError } from './smtp-errors.ts';
 
-type SendMail = Extract<Intent, { action: 'email.send' }>['payload'];
+type EmailIntent = ChannelIntent<'email'>;
+type SendMail = EmailIntent['payload'];
 
 function transportOptions(a: EmailAccount, logger: SMTPTransport.Options['logger']): SMTPTransport.Options {
   const common = {
@@ -64,7 +64,7 @@ function messageWrittenProbe() {
   return { probe, logger: logger as unknown as SMTPTransport.Options['logger'] };
 }
 
-export class EmailAdapter implements ChannelAdapter {
+export class EmailAdapter implements ChannelAdapter<'email'> {
   readonly channel = 'email' as const;
   private readonly accounts: Map<string, EmailAccount>;
 
@@ -76,12 +76,11 @@ export class EmailAdapter implements ChannelAdapter {
     return this.accounts.has(account);
   }
 
-  rateLimitGroup(_action: Action): string {
+  rateLimitGroup(): string {
     return 'send';
   }
 
-  refuse(intent: Intent): { code: string; message: string } | null {
-    if (intent.action !== 'email.send') return null;
+  refuse(intent: EmailIntent): { code: string; message: string } | null {
     const allowed = this.accounts.get(intent.account)?.allowedFrom ?? [];
     const from = intent.payload.from.toLowerCase();
     if (allowed.some((a) => a.toLowerCase() === from)) return null;
@@ -100,9 +99,7 @@ export class EmailAdapter implements ChannelAdapter {
     return out;
   }
 
-  async perform(intent: Intent): Promise<EffectResult> {
-    if (intent.action !== 'email.send')
-      throw new NonRetryableError(`${intent.action} is not an email action`, 'wrong_channel');
+  async perform(intent: EmailIntent): Promise<EffectResult> {
     const account = this.accounts.get(intent.account);
     if (!account)
       throw new NonRetryableError(`account ${intent.account} has no email settings`, 'unknown_account');
@@ -141,7 +138,7 @@ export class EmailAdapter implements ChannelAdapter {
   }
 
   /** SMTP has no way to ask whether a message arrived: park it for a person, unless the account accepts a resend. */
-  async reconcile(intent: Intent): Promise<ReconcileResult> {
+  async reconcile(intent: EmailIntent): Promise<ReconcileResult> {
     if (this.accounts.get(intent.account)?.atLeastOnce) return { outcome: 'not_done' };
     return {
       outcome: 'unknown',

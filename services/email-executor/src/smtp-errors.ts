@@ -1,4 +1,5 @@
 import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import { isNotSent } from '@agent-ops/runtime/not-sent';
 
 type NodemailerError = Error & {
   code?: string;
@@ -7,8 +8,6 @@ type NodemailerError = Error & {
   timeoutType?: string;
   response?: string;
 };
-
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * Classifies a nodemailer error. Any SMTP reply means the server refused this message
@@ -26,7 +25,8 @@ export function classifySmtpError(err: unknown, messageWritten: boolean): Error 
     if (e.responseCode >= 500) return new NonRetryableError(`SMTP refused the message: ${reply}`, code);
     return new RetryAfterError(`SMTP deferred the message: ${reply}`, null, code);
   }
-  if (NOT_CONNECTED.has(e.originalCode ?? e.code ?? '')) {
+  // nodemailer puts its own code (ESOCKET, EDNS) on a system error and keeps the system's as originalCode.
+  if (isNotSent(e.originalCode ?? e.code)) {
     return new RetryAfterError(`SMTP server unreachable (${e.originalCode ?? e.code})`, null, 'unreachable');
   }
   if (

@@ -1,15 +1,16 @@
-import type { Action } from '@agent-ops/contracts/channels';
 import { NonRetryableError } from '@agent-ops/contracts/errors';
-import type { Intent } from '@agent-ops/contracts/intent';
+import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
 import { callEndpoint } from './webhook-call.ts';
 import type { Endpoint } from './webhook-secrets.ts';
+
+type WebhookIntent = ChannelIntent<'webhook'>;
 
 /**
  * Deploy hooks and other webhooks. An intent names an endpoint configured in the
  * executor's secrets, never a URL, so a producer cannot make the executor call anywhere.
  */
-export class WebhookAdapter implements ChannelAdapter {
+export class WebhookAdapter implements ChannelAdapter<'webhook'> {
   readonly channel = 'webhook' as const;
   private readonly endpoints: Map<string, Map<string, Endpoint>>;
 
@@ -21,12 +22,11 @@ export class WebhookAdapter implements ChannelAdapter {
     return this.endpoints.has(account);
   }
 
-  rateLimitGroup(_action: Action): string {
+  rateLimitGroup(): string {
     return 'call';
   }
 
-  refuse(intent: Intent): { code: string; message: string } | null {
-    if (intent.action !== 'webhook.call') return null;
+  refuse(intent: WebhookIntent): { code: string; message: string } | null {
     if (this.endpoints.get(intent.account)?.has(intent.payload.endpoint)) return null;
     return {
       code: 'unknown_endpoint',
@@ -46,9 +46,7 @@ export class WebhookAdapter implements ChannelAdapter {
     return out;
   }
 
-  async perform(intent: Intent): Promise<EffectResult> {
-    if (intent.action !== 'webhook.call')
-      throw new NonRetryableError(`${intent.action} is not a webhook action`, 'wrong_channel');
+  async perform(intent: WebhookIntent): Promise<EffectResult> {
     const name = intent.payload.endpoint;
     const endpoint = this.endpoints.get(intent.account)?.get(name);
     if (!endpoint) throw new NonRetryableError(`endpoint ${name} is not configured`, 'unknown_endpoint');

@@ -1,6 +1,6 @@
-import type { Action } from '@agent-ops/contracts/channels';
+import type { ActionOf } from '@agent-ops/contracts/channels';
 import { NonRetryableError, OutcomeUnknownError } from '@agent-ops/contracts/errors';
-import type { Intent } from '@agent-ops/contracts/intent';
+import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type {
   ChannelAdapter,
   EffectContext,
@@ -22,6 +22,7 @@ export type XAdapterOptions = {
 };
 
 type Me = { id: string; username: string };
+type XIntent = ChannelIntent<'x'>;
 
 /** X allows a few seconds of clock difference; reconcile looks a little earlier than the attempt began. */
 const CLOCK_SKEW_MS = 10_000;
@@ -35,7 +36,7 @@ function xTime(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-export class XAdapter implements ChannelAdapter {
+export class XAdapter implements ChannelAdapter<'x'> {
   readonly channel = 'x' as const;
   private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
@@ -52,7 +53,7 @@ export class XAdapter implements ChannelAdapter {
   }
 
   /** X meters posting (create) and deleting separately. */
-  rateLimitGroup(action: Action): string {
+  rateLimitGroup(action: ActionOf<'x'>): string {
     return action === 'x.delete' ? 'delete' : 'post';
   }
 
@@ -90,7 +91,7 @@ export class XAdapter implements ChannelAdapter {
     return me;
   }
 
-  async perform(intent: Intent, ctx: EffectContext): Promise<EffectResult> {
+  async perform(intent: XIntent, ctx: EffectContext): Promise<EffectResult> {
     const client = await this.client(intent.account);
     if (intent.action === 'x.delete') {
       try {
@@ -101,9 +102,6 @@ export class XAdapter implements ChannelAdapter {
         throw classifyXError(err, true);
       }
       return { externalId: intent.payload.postId, url: null };
-    }
-    if (intent.action !== 'x.post' && intent.action !== 'x.reply') {
-      throw new NonRetryableError(`${intent.action} is not an X action`, 'wrong_channel');
     }
     // Knowing the username first means the receipt's url never waits on a second call.
     const me = await this.whoAmI(intent.account);
@@ -132,11 +130,8 @@ export class XAdapter implements ChannelAdapter {
    * Did an earlier attempt post this text? Reads the account's own posts since the first
    * attempt began. A delete is idempotent, so it is simply done again.
    */
-  async reconcile(intent: Intent, ctx: EffectContext): Promise<ReconcileResult> {
+  async reconcile(intent: XIntent, ctx: EffectContext): Promise<ReconcileResult> {
     if (intent.action === 'x.delete') return { outcome: 'not_done' };
-    if (intent.action !== 'x.post' && intent.action !== 'x.reply') {
-      return { outcome: 'unknown', reason: `${intent.action} cannot be reconciled on X` };
-    }
     const me = await this.whoAmI(intent.account);
     const text = intent.payload.text.trim();
     try {

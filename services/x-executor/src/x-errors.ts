@@ -1,4 +1,5 @@
-import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import { OutcomeUnknownError } from '@agent-ops/contracts/errors';
+import { classifyHttp, classifyNoAnswer } from '@agent-ops/runtime/http-outcome';
 import type { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 
 /**
@@ -18,16 +19,6 @@ const isResponseError = (err: unknown): err is ApiResponseError => isTwitterErro
 const isPartialResponseError = (err: unknown): err is ApiPartialResponseError =>
   isTwitterError(err, 'partial-response');
 const isRequestError = (err: unknown): err is ApiRequestError => isTwitterError(err, 'request');
-
-/** Network failures in which the request never reached X. */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_INVALID_PROTOCOL',
-]);
 
 export function isDuplicateContent(err: unknown): boolean {
   if (!isResponseError(err) || err.code !== 403) return false;
@@ -49,44 +40,36 @@ function detailOf(err: ApiResponseError): string {
   return [detail, errors].filter(Boolean).join(': ') || err.message;
 }
 
-/** Milliseconds until X's rate window resets, from x-rate-limit-reset (epoch seconds) or Retry-After. */
-function retryAfterMs(err: ApiResponseError, now: number): number | null {
+/** When X's rate window reopens (epoch ms), from x-rate-limit-reset (epoch seconds) as twitter-api-v2 parsed it. */
+function resetAt(err: ApiResponseError): number | null {
   const reset = err.rateLimit?.reset;
-  if (typeof reset === 'number' && reset > 0) return Math.max(0, reset * 1000 - now);
-  const header = err.headers?.['retry-after'];
-  const seconds = Number(Array.isArray(header) ? header[0] : header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+  return typeof reset === 'number' && reset > 0 ? reset * 1000 : null;
 }
 
 function classifyResponse(err: ApiResponseError, idempotent: boolean, now: number): Error {
-  const status = err.code;
-  const detail = detailOf(err);
-  if (status === 429)
-    return new RetryAfterError(`X rate limit: ${detail}`, retryAfterMs(err, now), 'rate_limited');
-  if (status >= 500) {
-    return idempotent
-      ? new RetryAfterError(`X answered ${status}: ${detail}`, null, `http_${status}`)
-      : new OutcomeUnknownError(
-          `X answered ${status} to a call that may have taken effect: ${detail}`,
-          `http_${status}`,
-        );
-  }
-  if (status === 401)
-    return new NonRetryableError(`X refused the credentials (401): ${detail}`, 'unauthorized');
-  return new NonRetryableError(`X refused the request (${status}): ${detail}`, `http_${status}`);
+  return classifyHttp({
+    who: 'X',
+    status: err.code,
+    detail: detailOf(err),
+    headers: err.headers,
+    idempotent,
+    login: true,
+    resetAt: resetAt(err),
+    now,
+  });
 }
 
 function classifyNetwork(err: ApiRequestError, idempotent: boolean): Error {
   // twitter-api-v2 keeps the network error on _options.error (its requestError getter reads another field).
   const cause = (err as unknown as { _options?: { error?: NodeJS.ErrnoException } })._options?.error;
-  const code = cause?.code ?? '';
-  if (NOT_SENT.has(code)) return new RetryAfterError(`X unreachable (${code})`, null, 'unreachable');
-  if (/timeout/i.test(cause?.message ?? ''))
-    return new OutcomeUnknownError('no answer from X within the timeout', 'timeout');
-  const what = code || cause?.message || 'unknown';
-  return idempotent
-    ? new RetryAfterError(`connection to X failed (${what})`, null, 'connection_dropped')
-    : new OutcomeUnknownError(`connection to X dropped after sending (${what})`, 'connection_dropped');
+  return classifyNoAnswer({
+    who: 'X',
+    code: cause?.code ?? '',
+    detail: cause?.message ?? '',
+    // On its timeout twitter-api-v2 destroys the request with Error('Request timeout.'), which has no code.
+    timedOut: /timeout/i.test(cause?.message ?? ''),
+    idempotent,
+  });
 }
 
 /**
