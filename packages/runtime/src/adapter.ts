@@ -6,6 +6,17 @@ export type EffectContext = {
   attempt: number;
   /** When the first armed attempt for this key started (Redis clock): reconcile looks from here. */
   startedAt: Date;
+  /**
+   * The points of no return (`mark`) that earlier attempts still in doubt reached: empty when
+   * none did, so an effect that can only happen past such a point cannot have happened.
+   */
+  previousMarks: readonly string[];
+  /**
+   * Records durably, before the effect passes a point of no return, that this attempt reached
+   * it. Throws a RetryAfterError (not done) when the attempt is no longer this owner's: the
+   * caller must then not pass the point.
+   */
+  mark(name: string): Promise<void>;
   log: Logger;
 };
 

@@ -132,6 +132,13 @@ export class Ledger {
     return Number(reply[0]) === 1;
   }
 
+  /** Records that the attempt reached a point of no return; false when the attempt is no longer ours. */
+  async mark(key: string, token: string, mark: string): Promise<boolean> {
+    const k = this.keys;
+    const reply = await this.redis.opsMark(k.leases, k.armed, key, token, mark);
+    return Number(reply[0]) === 1;
+  }
+
   /** Returns the new expiry (Redis clock, ms), or null when the lease is no longer ours. */
   async extend(
     key: string,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deadletterFields, decodeIntentEntry, fieldsToRecord } from '@agent-ops/contracts/codec';
-import { isNonRetryable, isRetryAfter } from '@agent-ops/contracts/errors';
+import { isNonRetryable, isRetryAfter, RetryAfterError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type { Receipt, ReceiptError, ReceiptStatus } from '@agent-ops/contracts/receipt';
 import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from './adapter.ts';
@@ -52,6 +52,8 @@ type Attempt = {
    * disarmed retry begins afresh, and the retry window still counts from the first try.
    */
   firstTriedAt: number;
+  /** Marks of the earlier attempts still in doubt, from a takeover's begin. */
+  previousMarks: readonly string[];
   log: Logger;
 };
 
@@ -133,7 +135,16 @@ export class IntentProcessor {
         return 'left';
       case 'verdict': {
         if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
-        const a = { msg, intent, token, attempt: 0, startedAt: new Date(), firstTriedAt: Date.now(), log };
+        const a = {
+          msg,
+          intent,
+          token,
+          attempt: 0,
+          startedAt: new Date(),
+          firstTriedAt: Date.now(),
+          previousMarks: [],
+          log,
+        };
         const settled = await this.commit(a, 'rejected', null, verdict.error);
         log.info({ error: verdict.error }, 'rejected by policy');
         return settled;
@@ -152,6 +163,7 @@ export class IntentProcessor {
         Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || begin.startedAt,
         begin.startedAt,
       ),
+      previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
       log,
     };
     if (begin.code === 'takeover') {
@@ -396,6 +408,19 @@ export class IntentProcessor {
   }
 
   private ctx(a: Attempt): EffectContext {
-    return { attempt: a.attempt, startedAt: a.startedAt, log: a.log };
+    return {
+      attempt: a.attempt,
+      startedAt: a.startedAt,
+      previousMarks: a.previousMarks,
+      mark: async (name) => {
+        if (!(await this.d.ledger.mark(a.intent.idempotencyKey, a.token, name)))
+          throw new RetryAfterError(
+            `the lease on ${a.intent.idempotencyKey} passed to another owner before ${name}`,
+            0,
+            'lease_lost',
+          );
+      },
+      log: a.log,
+    };
   }
 }

@@ -18,6 +18,8 @@ export type ArmedRecord = {
   /** ms since epoch (Redis clock) when the first armed attempt for the key started. */
   startedAt: number;
   attemptStartedAt: number;
+  /** Points of no return the attempts still in doubt reached (`mark.lua`). */
+  marks?: string[];
 };
 
 export type DoneRecord = { status: string; receiptId: string };

@@ -11,6 +11,7 @@ declare module 'ioredis' {
     opsRelease(...args: ScriptArg[]): Result<unknown[], Context>;
     opsExtend(...args: ScriptArg[]): Result<unknown[], Context>;
     opsDeadletter(...args: ScriptArg[]): Result<unknown[], Context>;
+    opsMark(...args: ScriptArg[]): Result<unknown[], Context>;
   }
 }
 
@@ -20,6 +21,7 @@ const SCRIPTS = {
   opsRelease: { file: 'release.lua', numberOfKeys: 4 },
   opsExtend: { file: 'extend.lua', numberOfKeys: 2 },
   opsDeadletter: { file: 'deadletter.lua', numberOfKeys: 2 },
+  opsMark: { file: 'mark.lua', numberOfKeys: 2 },
 };
 
 /** Defines the runtime's Lua scripts on a client once. */

@@ -120,6 +120,27 @@ describe('Ledger: begin and commit batched per turn of the event loop', () => {
     expect(await commit(l, 'j', 'alone')).toMatchObject({ code: 'committed' });
   });
 
+  it('marks a point of no return for the attempt that holds the key, carries it to a takeover, drops it on disarm', async () => {
+    const { ledger: l, keys } = ledger();
+    await begin(l, 'k', 't1', 'effect', 'first', 50);
+    expect(await l.mark('k', 'other', 'final_dot')).toBe(false);
+    expect(await l.mark('k', 't1', 'final_dot')).toBe(true);
+    expect(await l.mark('k', 't1', 'final_dot')).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    const takeover = await begin(l, 'k', 't2', 'effect', 'second');
+    expect(takeover).toMatchObject({ code: 'takeover', previous: { token: 't1', marks: ['final_dot'] } });
+    // The first owner, stalled past its lease, can no longer mark: the key is the second's.
+    expect(await l.mark('k', 't1', 'later')).toBe(false);
+    expect(JSON.parse((await redis.hget(keys.armed, 'k')) ?? '{}')).toMatchObject({
+      token: 't2',
+      marks: ['final_dot'],
+    });
+    // Known not done: the marks go with the armed attempt.
+    await l.release({ key: 'k', token: 't2', reason: 'not_done', ackIds: [] });
+    expect(await begin(l, 'k', 't3')).toMatchObject({ code: 'begun' });
+    expect(JSON.parse((await redis.hget(keys.armed, 'k')) ?? '{}').marks).toBeUndefined();
+  });
+
   it("a person's decision (no token) closes a key nobody is working on, and never one with an effect in flight", async () => {
     const { ledger: l, keys } = ledger();
     expect(await commit(l, 'free', '', 'rejected')).toMatchObject({ code: 'committed' });

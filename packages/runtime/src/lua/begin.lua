@@ -6,7 +6,7 @@
   KEYS[1] gate      hash: global, channel ('0' = closed)
   KEYS[2] done      hash: key -> terminal outcome JSON
   KEYS[3] leases    hash: key -> lease JSON {owner, token, expiresAt, since, intentId}
-  KEYS[4] armed     hash: key -> armed attempt JSON
+  KEYS[4] armed     hash: key -> armed attempt JSON (with the marks of attempts in doubt)
   KEYS[5] attempts  hash: key -> effect attempts so far
 
   ARGV[1] lease TTL, ms
@@ -51,15 +51,21 @@ local function begin(key, token, intentId, mode)
     return {4}
   end
   local attempt = redis.call('HINCRBY', KEYS[5], key, 1)
-  -- Reconcile looks for the effect since the first armed attempt, so a takeover keeps its start.
+  -- Reconcile looks for the effect since the first armed attempt, so a takeover keeps its
+  -- start, and the marks of the attempts still in doubt (see mark.lua).
   local startedAt = now
+  local record = {
+    owner = owner, token = token, intentId = intentId, attempt = attempt, attemptStartedAt = now,
+  }
   if armed then
-    startedAt = tonumber(cjson.decode(armed).startedAt)
+    local previous = cjson.decode(armed)
+    startedAt = tonumber(previous.startedAt)
+    if type(previous.marks) == 'table' and #previous.marks > 0 then
+      record.marks = previous.marks
+    end
   end
-  redis.call('HSET', KEYS[4], key, cjson.encode({
-    owner = owner, token = token, intentId = intentId, attempt = attempt,
-    startedAt = startedAt, attemptStartedAt = now,
-  }))
+  record.startedAt = startedAt
+  redis.call('HSET', KEYS[4], key, cjson.encode(record))
   if armed then
     return {5, attempt, startedAt, armed}
   end
