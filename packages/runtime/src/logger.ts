@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { rotatingLogFile } from './log-file.ts';
 
 /** Paths pino blanks out wherever they appear, so a credential never reaches a log line. */
 export const REDACT_PATHS = [
@@ -20,19 +21,24 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * JSON lines by default (for a collector); LOG_PRETTY=1 prints them readably for a terminal,
+ * JSON lines by default (for a collector), on stdout or in OPS_LOG_FILE; LOG_PRETTY=1 prints them readably for a terminal,
  * through pino-pretty in a worker thread. Redaction happens before either.
  */
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   const pretty = process.env.LOG_PRETTY === '1' && level !== 'silent';
-  return pino({
+  const options = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
       : {}),
-  });
+  };
+  // OPS_LOG_FILE (set by `ops service install`): the service writes its own log, so that it
+  // can follow the log's rotation; launchd and systemd would keep writing to the rotated file.
+  const file = process.env.OPS_LOG_FILE;
+  const checkMs = Number(process.env.OPS_LOG_CHECK_MS) || undefined;
+  return file && !pretty ? pino(options, rotatingLogFile(file, checkMs)) : pino(options);
 }
 
 export type { Logger };

@@ -18,7 +18,7 @@ Talks to the agent-ops coordinator.
   ops gate                              ops gate on|off --reason WHY [--scope global|x|email|calendar|webhook]
   ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
-  ops service install|uninstall --role brain|hands [--platform launchd|systemd] [--dir D] [--env-file F]
+  ops service install|uninstall --role brain|hands [--boot [--user U]] [--platform launchd|systemd] [--dir D] [--env-file F]
 
   --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
   exit codes: 0 ok, 1 refused, 2 bad input, 3 not found, 4 key reused, 5 unreachable, 6 not authorised`;
@@ -29,6 +29,10 @@ const STRING_OPTIONS = [
   'dir',
   'env-file',
   'log-dir',
+  'rotate-dir',
+  'audit-file',
+  'user',
+  'group',
   'root',
   'node',
   'url',
@@ -51,7 +55,7 @@ const STRING_OPTIONS = [
   'scope',
   'count',
 ];
-const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help'];
+const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help', 'boot'];
 const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
   ...STRING_OPTIONS.map((n) => [n, { type: 'string' as const }]),
   ...BOOLEAN_OPTIONS.map((n) => [n, { type: 'boolean' as const }]),

@@ -20,6 +20,13 @@ export type ServiceFileOptions = {
   /** KEY=value lines (REDIS_URL, OPS_SECRETS_FILE, ...), read at every start. */
   envFile: string;
   logDir: string;
+  /**
+   * Start at boot, before anyone logs in (a LaunchDaemon or a systemd system unit), as this
+   * user, never root. Without it the services are the user's (a LaunchAgent or a user unit)
+   * and run only once that user has logged in: after a power cut with FileVault on, nothing
+   * runs until someone types a password.
+   */
+  boot?: { user: string; group?: string };
 };
 
 export type ServiceFile = { name: string; label: string; content: string };
@@ -27,10 +34,25 @@ export type ServiceFile = { name: string; label: string; content: string };
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The service writes its own log here (and reopens it after rotation); stdout gets only what comes before. */
+export const logFileOf = (o: ServiceFileOptions, service: string) => join(o.logDir, `${service}.log`);
+const stdoutFileOf = (o: ServiceFileOptions, service: string) => join(o.logDir, `${service}.stdout.log`);
+
 function plist(o: ServiceFileOptions, service: string, label: string): string {
   const entry = join(o.root, 'services', service, 'main.mjs');
   // launchd has no EnvironmentFile: a shell reads the file, then becomes the service (exec).
-  const command = `set -a; . ${shellQuote(o.envFile)}; set +a; exec ${shellQuote(o.node)} ${SERVICE_NODE_FLAGS.join(' ')} ${shellQuote(entry)}`;
+  const command = `set -a; . ${shellQuote(o.envFile)}; set +a; OPS_LOG_FILE=${shellQuote(logFileOf(o, service))} exec ${shellQuote(o.node)} ${SERVICE_NODE_FLAGS.join(' ')} ${shellQuote(entry)}`;
+  const user = o.boot
+    ? `  <key>UserName</key>
+  <string>${xml(o.boot.user)}</string>
+${
+  o.boot.group
+    ? `  <key>GroupName</key>
+  <string>${xml(o.boot.group)}</string>
+`
+    : ''
+}`
+    : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -53,10 +75,10 @@ function plist(o: ServiceFileOptions, service: string, label: string): string {
   <integer>5</integer>
   <key>ExitTimeOut</key>
   <integer>30</integer>
-  <key>StandardOutPath</key>
-  <string>${xml(join(o.logDir, `${service}.log`))}</string>
+${user}  <key>StandardOutPath</key>
+  <string>${xml(stdoutFileOf(o, service))}</string>
   <key>StandardErrorPath</key>
-  <string>${xml(join(o.logDir, `${service}.log`))}</string>
+  <string>${xml(stdoutFileOf(o, service))}</string>
 </dict>
 </plist>
 `;
@@ -64,6 +86,15 @@ function plist(o: ServiceFileOptions, service: string, label: string): string {
 
 function unit(o: ServiceFileOptions, service: string): string {
   const entry = join(o.root, 'services', service, 'main.mjs');
+  const user = o.boot
+    ? `User=${o.boot.user}
+${
+  o.boot.group
+    ? `Group=${o.boot.group}
+`
+    : ''
+}`
+    : '';
   return `[Unit]
 Description=agent-ops ${service}
 After=network-online.target redis-server.service
@@ -71,8 +102,9 @@ Wants=network-online.target
 
 [Service]
 Type=simple
-WorkingDirectory=${o.root}
+${user}WorkingDirectory=${o.root}
 EnvironmentFile=${o.envFile}
+Environment=OPS_LOG_FILE=${logFileOf(o, service)}
 ExecStart=${o.node} ${SERVICE_NODE_FLAGS.join(' ')} ${entry}
 Restart=always
 RestartSec=2
@@ -81,11 +113,11 @@ KillSignal=SIGTERM
 TimeoutStopSec=30
 NoNewPrivileges=true
 PrivateTmp=true
-StandardOutput=append:${join(o.logDir, `${service}.log`)}
-StandardError=append:${join(o.logDir, `${service}.log`)}
+StandardOutput=append:${stdoutFileOf(o, service)}
+StandardError=append:${stdoutFileOf(o, service)}
 
 [Install]
-WantedBy=default.target
+WantedBy=${o.boot ? 'multi-user.target' : 'default.target'}
 `;
 }
 
@@ -100,11 +132,29 @@ export function serviceFiles(o: ServiceFileOptions): ServiceFile[] {
 }
 
 /** How to load (or unload) what was written, for the person to run. */
-export function activation(platform: Platform, dir: string, files: ServiceFile[], load: boolean): string[] {
+export function activation(
+  platform: Platform,
+  dir: string,
+  files: ServiceFile[],
+  load: boolean,
+  boot = false,
+): string[] {
   if (platform === 'launchd') {
+    // A LaunchDaemon must be owned by root and not writable by others, or launchd ignores it.
+    if (boot) {
+      return files.flatMap((f) =>
+        load
+          ? [
+              `sudo chown root:wheel ${join(dir, f.name)} && sudo chmod 644 ${join(dir, f.name)}`,
+              `sudo launchctl bootstrap system ${join(dir, f.name)}`,
+            ]
+          : [`sudo launchctl bootout system/${f.label}`],
+      );
+    }
     return files.map((f) => `launchctl ${load ? 'bootstrap' : 'bootout'} gui/$(id -u) ${join(dir, f.name)}`);
   }
+  const systemctl = boot ? 'sudo systemctl' : 'systemctl --user';
   return load
-    ? ['systemctl --user daemon-reload', ...files.map((f) => `systemctl --user enable --now ${f.name}`)]
-    : [...files.map((f) => `systemctl --user disable --now ${f.name}`), 'systemctl --user daemon-reload'];
+    ? [`${systemctl} daemon-reload`, ...files.map((f) => `${systemctl} enable --now ${f.name}`)]
+    : [...files.map((f) => `${systemctl} disable --now ${f.name}`), `${systemctl} daemon-reload`];
 }
