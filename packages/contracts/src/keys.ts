@@ -56,5 +56,9 @@ export function globalKeys(prefix: string) {
     gate: `${base}:gate`,
     /** Stream of every decision (who, when, why); mirrored to a JSONL file on the coordinator's disk. */
     audit: `${base}:audit`,
+    /** Hash: stream -> last entry id written by the coordinator's scheduled export. */
+    backupCursors: `${base}:backup:cursors`,
+    /** BullMQ's keys for the scheduled export, under a hash tag of their own. */
+    backupBullPrefix: `${base}:{backup}:bull`,
   } as const;
 }

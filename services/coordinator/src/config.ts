@@ -46,6 +46,18 @@ export const CoordinatorConfigSchema = z.strictObject({
     })
     .default({ accounts: {}, windowHours: 24, validityHours: 24, keyId: 'coordinator-1' }),
   auditFile: z.string().nullable().default('audit.jsonl'),
+  /**
+   * A scheduled export of receipts, deadletter entries and the audit stream to JSONL, so a
+   * copy exists that does not depend on Redis or on a person remembering: each run writes what
+   * is new since the last one into a dated folder under `dir`; folders older than `keepDays` go.
+   */
+  backup: z
+    .strictObject({
+      dir: z.string().min(1),
+      everyHours: z.number().positive().default(24),
+      keepDays: z.number().positive().default(30),
+    })
+    .optional(),
   /** Optional: report receipts to an OpenClaw gateway's /hooks/agent. */
   agentHook: z
     .strictObject({

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { AgentHook } from './agent-hook.ts';
 import { ApprovalSigner } from './approval-signer.ts';
 import { AuditLog } from './audit-log.ts';
+import { Backups } from './backup.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { type CoordinatorContext, ledgers } from './context.ts';
 import { CoordinatorMetrics } from './coordinator-metrics.ts';
@@ -23,6 +24,7 @@ export class Coordinator {
   private readonly app: FastifyInstance;
   private readonly projection: Projection;
   private readonly hook: AgentHook | null;
+  private readonly backups: Backups | null;
   private readonly redisUrl: string;
   private stateValue: CoordinatorState = 'created';
   private closing: Promise<void> | undefined;
@@ -51,6 +53,9 @@ export class Coordinator {
     this.hook = config.agentHook
       ? new AgentHook(config.agentHook, config.redisUrl, config.prefix, log)
       : null;
+    this.backups = config.backup
+      ? new Backups(config.redisUrl, redis, config.prefix, config.backup, log)
+      : null;
     this.projection = new Projection(this.ctx, `${hostname()}-${process.pid}`, async (channel, receipt) => {
       await this.hook?.report(channel, receipt);
     });
@@ -66,6 +71,7 @@ export class Coordinator {
     await this.projection.start(this.redisUrl);
     this.ctx.scheduler.start((channel, key) => releaseScheduled(this.ctx, channel, key));
     this.hook?.start();
+    await this.backups?.start();
     await this.recoverSchedules();
     this.url = await this.app.listen({ host: this.ctx.config.host, port: this.ctx.config.port });
     this.stateValue = 'running';
@@ -90,6 +96,7 @@ export class Coordinator {
       await this.projection.close();
       await this.ctx.scheduler.close();
       await this.hook?.close();
+      await this.backups?.close();
       this.ctx.redis.disconnect();
       this.stateValue = 'closed';
     })();
