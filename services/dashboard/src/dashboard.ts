@@ -10,9 +10,11 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { CATALOG } from './catalog.ts';
 import type { DashboardConfig } from './config.ts';
 import { LoginThrottle, type Session, Sessions, sameSecret } from './sessions.ts';
-import { type ReceiptFilter, type ReceiptsView, type Snapshot, SnapshotReader } from './snapshot.ts';
+import { SnapshotReader } from './snapshot.ts';
+import type { LiveMessage, ReceiptFilter, ReceiptsView, Snapshot } from './views.ts';
 
 const PUBLIC = join(import.meta.dirname, '..', 'public');
 const COOKIE = 'ops_dashboard';
@@ -139,20 +141,21 @@ class Hub {
   }
 
   private async push(): Promise<void> {
-    let snapshot: Snapshot;
+    let snapshot: LiveMessage['snapshot'];
     const receipts = new Map<string, ReceiptsView>();
     try {
-      snapshot = await this.reader.snapshot();
+      const read = await this.reader.snapshot();
       for (const c of this.clients) {
         if (!receipts.has(c.filterKey)) receipts.set(c.filterKey, await this.reader.receipts(c.filter));
       }
-      this.last = snapshot;
+      this.last = read;
+      snapshot = read;
     } catch (err) {
       this.log.warn({ err }, 'could not read Redis');
       const error = `cannot read Redis: ${(err as Error).message}`;
       snapshot = this.last
         ? { ...this.last, redis: { ok: false, error } }
-        : ({ at: Date.now(), redis: { ok: false, error } } as Snapshot);
+        : { at: Date.now(), catalog: CATALOG, redis: { ok: false, error } };
     }
     const now = Date.now();
     for (const c of this.clients) {
