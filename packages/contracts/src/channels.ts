@@ -34,3 +34,23 @@ export function channelOf(action: Action): Channel {
 export function actionsOf(channel: Channel): Action[] {
   return ACTIONS.filter((action) => channelOf(action) === channel);
 }
+
+/**
+ * The rate-limit group each action spends from, where an API meters actions apart (X counts
+ * posts and deletes separately). Executors meter by it; the dashboard shows each group's budget.
+ */
+export const RATE_LIMIT_GROUPS = {
+  'x.post': 'post',
+  'x.reply': 'post',
+  'x.delete': 'delete',
+  'email.send': 'send',
+  'calendar.create': 'write',
+  'calendar.update': 'write',
+  'calendar.delete': 'write',
+  'webhook.call': 'call',
+} as const satisfies Record<Action, string>;
+
+/** A channel's rate-limit groups, in the order of its actions. */
+export function rateLimitGroupsOf(channel: Channel): string[] {
+  return [...new Set(actionsOf(channel).map((action) => RATE_LIMIT_GROUPS[action]))];
+}

@@ -2,6 +2,7 @@ import type { ChannelKeys } from '@agent-ops/contracts/keys';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ExecutorOptions, RateLimit } from './options.ts';
+import { budgetKey, budgetKeyPrefix } from './rate-limit-keys.ts';
 
 export type TakeResult = { ok: true } | { ok: false; msBeforeNext: number };
 
@@ -21,7 +22,7 @@ export class RateLimits {
     options: Pick<ExecutorOptions, 'accounts' | 'defaultRateLimit'>,
   ) {
     this.redis = redis;
-    this.keyPrefix = keys.rateLimit;
+    this.keyPrefix = budgetKeyPrefix(keys);
     this.options = options;
     // Every RateLimiterRedis defines its Lua command (`rlflxIncr`) on the client when it is
     // made. An ioredis pipeline copies the client's commands when it is created, so a limiter
@@ -58,7 +59,7 @@ export class RateLimits {
   /** Takes one point; when the budget is spent, says how long until the next one. Throws when Redis fails. */
   async take(account: string, group: string): Promise<TakeResult> {
     try {
-      await this.limiter(account, group).consume(`${account}:${group}`, 1);
+      await this.limiter(account, group).consume(budgetKey(account, group), 1);
       return { ok: true };
     } catch (err) {
       if (err instanceof RateLimiterRes) return { ok: false, msBeforeNext: Math.max(1, err.msBeforeNext) };
@@ -69,7 +70,7 @@ export class RateLimits {
   /** Spends the whole budget until `untilMs` (epoch ms) for every replica: what a 429 with a reset says. */
   async blockUntil(account: string, group: string, untilMs: number): Promise<void> {
     const limiter = this.limiter(account, group);
-    const key = `${account}:${group}`;
+    const key = budgetKey(account, group);
     const seconds = Math.ceil((untilMs - Date.now()) / 1000);
     if (seconds <= 0) return;
     await limiter.block(key, seconds);
@@ -80,7 +81,7 @@ export class RateLimits {
   /** Points left and ms until the window resets, for the dashboard. */
   async peek(account: string, group: string): Promise<{ remaining: number; msBeforeNext: number }> {
     const { points } = this.limitFor(account, group);
-    const res = await this.limiter(account, group).get(`${account}:${group}`);
+    const res = await this.limiter(account, group).get(budgetKey(account, group));
     if (!res) return { remaining: points, msBeforeNext: 0 };
     return { remaining: Math.max(0, points - res.consumedPoints), msBeforeNext: res.msBeforeNext };
   }

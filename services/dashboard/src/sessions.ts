@@ -51,28 +51,3 @@ export class Sessions {
     for (const [id, s] of this.byId) if (s.expiresAt <= now) this.byId.delete(id);
   }
 }
-
-/** Failed logins per client address: after 10 within a minute, refuse for the rest of the minute. */
-export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
-  blocked(ip: string): boolean {
-    const f = this.failures.get(ip);
-    if (!f) return false;
-    if (Date.now() - f.since > 60_000) {
-      this.failures.delete(ip);
-      return false;
-    }
-    return f.count >= 10;
-  }
-
-  fail(ip: string): void {
-    const f = this.failures.get(ip);
-    if (!f || Date.now() - f.since > 60_000) this.failures.set(ip, { count: 1, since: Date.now() });
-    else f.count += 1;
-  }
-
-  clear(ip: string): void {
-    this.failures.delete(ip);
-  }
-}

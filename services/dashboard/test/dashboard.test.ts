@@ -5,7 +5,7 @@ import { waitFor } from '@agent-ops/testkit/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { post } from '../../coordinator/test/world.ts';
-import { CSP } from '../src/dashboard.ts';
+import { CSP } from '../src/security.ts';
 import { DASHBOARD_TOKEN, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
 
 const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');

@@ -1,6 +1,8 @@
 // Measures the dashboard against a long history: `node services/dashboard/test/measure-history.ts [entries]`.
 // Starts a private redis-server, writes N receipts (default 1,000,000) to one stream server-side,
 // then times the snapshot, the receipts list (plain and with a rare filter) and a page load over HTTP.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger } from '@agent-ops/runtime/logger';
 import { freePort } from '@agent-ops/testkit/free-port';
 import { startRedisServer } from '@agent-ops/testkit/redis-server';
@@ -10,6 +12,8 @@ import { Dashboard } from '../src/dashboard.ts';
 import { DASHBOARD_TOKEN, loginHttp } from './stack.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);
+/** Every module of the page, as a browser loads them. */
+const SCRIPTS = readdirSync(join(import.meta.dirname, '..', 'public', 'js')).map((f) => `/js/${f}`);
 const prefix = 'm';
 const server = await startRedisServer();
 const redis = new Redis(server.url);
@@ -74,10 +78,10 @@ try {
   await time('receipts, account=acct3', () => dashboard.reader.receipts({ account: 'acct3' }), 10);
   const { cookie } = await loginHttp(url);
   await time(
-    'page load over HTTP: GET / + app.js + app.css + first SSE snapshot',
+    'page load over HTTP: GET / + its js modules + app.css + first SSE snapshot',
     async () => {
       await Promise.all(
-        ['/', '/app.js', '/app.css'].map(async (p) =>
+        ['/', ...SCRIPTS, '/app.css'].map(async (p) =>
           (await fetch(`${url}${p}`, { headers: { cookie } })).text(),
         ),
       );

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const TEMPLATES = join(import.meta.dirname, '..', 'templates');
+
+export const LOGIN_ERRORS = {
+  token: 'That token is not right. It is DASHBOARD_TOKEN (or "token" in DASHBOARD_CONFIG).',
+  throttled: 'Too many wrong tokens; wait a minute and try again.',
+} as const;
+export type LoginError = keyof typeof LOGIN_ERRORS;
+
+function fill(template: string, name: string, value: string): string {
+  // A function, so that `$` in a value is never read as a replacement pattern.
+  return template.replace(`{{${name}}}`, () => value);
+}
+
+/** The two HTML pages, read once at start; a request only fills in its values. */
+export class Pages {
+  private readonly app = readFileSync(join(TEMPLATES, 'app.html'), 'utf8');
+  private readonly login = readFileSync(join(TEMPLATES, 'login.html'), 'utf8');
+
+  /** The token is base64url (no character HTML treats specially); the page's script reads it from the meta tag. */
+  appPage(csrf: string): string {
+    return fill(this.app, 'csrf', csrf);
+  }
+
+  loginPage(error: LoginError | undefined): string {
+    return fill(
+      this.login,
+      'message',
+      error ? `<p class="error" role="alert">${LOGIN_ERRORS[error]}</p>` : '',
+    );
+  }
+}
