@@ -16,6 +16,14 @@ const QUEUE = 'later';
 /** The BullMQ lists and sets that hold a job until it has run. */
 const WAITING_STATES = ['delayed', 'wait', 'active', 'prioritized', 'paused'] as const;
 
+/**
+ * The sorted set of re-appends waiting for their time (BullMQ's delayed jobs of the queue):
+ * how many intents of a channel wait to be tried again, read by the dashboard without BullMQ.
+ */
+export function delayedReappendsKey(keys: ChannelKeys): string {
+  return `${keys.bullPrefix}:${QUEUE}:delayed`;
+}
+
 /** A BullMQ job id for a deferral: stable for the same entry, and free of ':' (BullMQ refuses it). */
 export function deferJobId(key: string, fromId: string): string {
   return `${encodeURIComponent(key)}@${fromId}`;

@@ -38,6 +38,8 @@ export type ChannelView = {
   consumers: Array<{ name: string; pending: number; idleMs: number; inactiveMs: number | null }>;
   leases: Array<{ key: string; owner: string; ageMs: number; expiresInMs: number; intentId: string }>;
   leasesTotal: number;
+  /** Intents waiting to be tried again (backoff, a rate limit, an outage being waited out). */
+  waitingRetries: number;
 };
 
 export type AccountView = {

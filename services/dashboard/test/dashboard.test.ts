@@ -103,6 +103,31 @@ describe('dashboard: HTTP guards', () => {
   });
 });
 
+describe('dashboard: an outage being waited out', () => {
+  it('shows the intents waiting to be tried again, and none once X is back', async () => {
+    const w = s.world;
+    const { cookie } = await loginHttp(s.url);
+    const waiting = async () => {
+      const res = await fetch(`${s.url}/api/snapshot`, { headers: { cookie } });
+      const body = (await res.json()) as {
+        snapshot: { channels: Array<{ channel: string; waitingRetries: number }> };
+      };
+      return body.snapshot.channels.find((c) => c.channel === 'x')?.waitingRetries ?? 0;
+    };
+    w.fake.outageUntil = Date.now() + 300_000;
+    await w.producer.submit(post('outage-1', 'posted after the outage (dashboard)', 'personal'));
+    await waitFor(async () => (await waiting()) >= 1, 'the snapshot to show an intent waiting to retry');
+    w.fake.outageUntil = 0;
+    await waitFor(
+      async () => (await w.producer.get('outage-1')).record.state === 'succeeded',
+      'the post once X is back',
+      20_000,
+    );
+    await waitFor(async () => (await waiting()) === 0, 'nothing waiting');
+    expect(w.fake.postsWithText('posted after the outage (dashboard)')).toHaveLength(1);
+  });
+});
+
 describe('dashboard: in a real browser', () => {
   beforeAll(async () => {
     context = await s.browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -30,7 +30,8 @@ export type Stack = { world: World; dashboard: Dashboard; url: string; browser: 
 
 export async function startStack(redisUrl: string): Promise<Stack> {
   mkdirSync(OUTPUT, { recursive: true });
-  const world = await new World(redisUrl).start();
+  // A cap on attempts, so that an intent X cannot be asked about parks within the test.
+  const world = await new World(redisUrl).start({ maxRetries: 8 });
   const config = parseDashboardConfig({
     redisUrl: await readOnlyUrl(world),
     prefix: world.prefix,

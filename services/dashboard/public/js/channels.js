@@ -49,6 +49,7 @@ function channelCard(c) {
     stat('group lag', c.group ? (lag === null ? 'unknown' : num(lag)) : 'no group', lag !== null && lag > 0),
     stat('pending', num(c.group?.pending ?? 0)),
     stat('leases', num(c.leasesTotal)),
+    stat('waiting to retry', num(c.waitingRetries), c.waitingRetries > 0),
     stat('receipts', num(c.receiptsLength)),
     stat('deadletter', num(c.deadletterLength), c.deadletterLength > 0),
   );

@@ -1,5 +1,6 @@
 import type { Channel } from '@agent-ops/contracts/channels';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import { delayedReappendsKey } from '@agent-ops/runtime/later';
 import type { Redis } from 'ioredis';
 import { gateView } from '../to-views.ts';
 import type { ChannelView } from '../views.ts';
@@ -53,12 +54,13 @@ export async function readChannel(
   now: number,
 ): Promise<{ view: ChannelView; hasActivity: boolean }> {
   const k = channelKeys(prefix, channel);
-  const [gate, info, receiptsLength, deadletterLength, leasesTotal] = await Promise.all([
+  const [gate, info, receiptsLength, deadletterLength, leasesTotal, waitingRetries] = await Promise.all([
     redis.hmget(k.gate, 'channel', 'channel:record'),
     redis.call('XINFO', 'STREAM', k.intents).catch(() => null),
     redis.xlen(k.receipts),
     redis.xlen(k.deadletter),
     redis.hlen(k.leases),
+    redis.zcard(delayedReappendsKey(k)),
   ]);
   const stream = flatToObject(info);
   const [consumerGroup, inFlight] = await Promise.all([
@@ -76,6 +78,7 @@ export async function readChannel(
     ...consumerGroup,
     leases: inFlight,
     leasesTotal,
+    waitingRetries,
   };
   return { view, hasActivity: Boolean(info) || receiptsLength > 0 };
 }
