@@ -47,6 +47,23 @@ export function channelIssue(intent: Pick<Intent, 'action'>, channel: Channel): 
   };
 }
 
+/**
+ * The wire rule for upgrades (README, "Upgrades, one mini at a time"): within envelope
+ * version 1, information an older reader may ignore goes in `meta`, which every reader keeps
+ * and ignores; any other new field, action or version is one the reader must understand, and
+ * is refused with this hint rather than guessed at. So the readers (executors, then the
+ * coordinator) are upgraded before whoever writes the new field.
+ */
+const UPGRADE_HINT = 'if a newer release wrote it, upgrade this reader first (README: Upgrades)';
+
+function isVersionSkew(issue: FieldIssue): boolean {
+  return issue.message.startsWith('unknown field') || issue.field === 'v' || issue.field === 'action';
+}
+
+function withUpgradeHint(issues: FieldIssue[]): FieldIssue[] {
+  return issues.map((i) => (isVersionSkew(i) ? { ...i, message: `${i.message}; ${UPGRADE_HINT}` } : i));
+}
+
 function dedupe(issues: FieldIssue[]): FieldIssue[] {
   const seen = new Set<string>();
   return issues.filter((i) => {
@@ -85,7 +102,7 @@ export function parseIntentJson(json: string, options: { channel?: Channel } = {
     const issues = toFieldIssues(parsed.error);
     const envelope = EnvelopeFieldsSchema.safeParse(value);
     if (!envelope.success) issues.push(...toFieldIssues(envelope.error));
-    return failure(dedupe(issues));
+    return failure(withUpgradeHint(dedupe(issues)));
   }
   const intent = parsed.data;
   const issues: FieldIssue[] = [];

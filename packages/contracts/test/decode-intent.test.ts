@@ -165,3 +165,29 @@ describe('encodeIntent', () => {
     );
   });
 });
+
+describe('the upgrade rule: what a newer producer may add', () => {
+  it('meta is kept and ignored; any other new field, a new action or a new version is refused with the upgrade hint', () => {
+    const withMeta = decodeIntentEntry(
+      entry(validIntent({ meta: { traceId: 'abc', draftedBy: 'agent-2' } })),
+    );
+    expect(withMeta.ok).toBe(true);
+    for (const [what, intent, field] of [
+      ['a new envelope field', validIntent({ priority: 'high' }), '(root)'],
+      [
+        'a new payload field',
+        validIntent({ payload: { text: 'hello', poll: { options: ['a', 'b'] } } }),
+        'payload',
+      ],
+      ['a new version', validIntent({ v: 2 }), 'v'],
+      ['a new action', validIntent({ action: 'x.thread' }), 'action'],
+    ] as const) {
+      const result = decodeIntentEntry(entry(intent));
+      expect(result.ok, what).toBe(false);
+      if (!result.ok) {
+        const issue = result.issues.find((i) => i.field === field);
+        expect(issue?.message, what).toContain('upgrade this reader first');
+      }
+    }
+  });
+});
