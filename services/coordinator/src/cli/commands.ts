@@ -172,7 +172,7 @@ export const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     }
     if (verb !== 'on' && verb !== 'off')
-      throw new UsageError('ops gate [on|off] --reason WHY [--scope global|x|email|calendar|webhook]');
+      throw new UsageError(`ops gate [on|off] --reason WHY [--scope global|${CHANNELS.join('|')}]`);
     const reason = str(flags, 'reason');
     if (!reason) throw new UsageError('--reason is required: say why, it goes to the audit log');
     const scope = (str(flags, 'scope') ?? 'global') as 'global' | Channel;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // ops: the operator's and agent's command line over the coordinator's API.
 import { parseArgs } from 'node:util';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { CoordinatorApiError, CoordinatorClient } from '../client.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
@@ -15,7 +16,7 @@ Talks to the agent-ops coordinator.
   ops approvals                         ops approve KEY [--comment C]     ops reject KEY [--comment C]
   ops cancel KEY [--reason R]           ops replay KEY [--reason R]
   ops resolve KEY --done --external-id ID [--url URL] [--note N]  |  ops resolve KEY --retry [--note N]
-  ops gate                              ops gate on|off --reason WHY [--scope global|x|email|calendar|webhook]
+  ops gate                              ops gate on|off --reason WHY [--scope global|${CHANNELS.join('|')}]
   ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
   ops service install|uninstall --role brain|hands [--boot [--user U]] [--platform launchd|systemd] [--dir D] [--env-file F]

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { SERVICE_NODE_FLAGS } from '@agent-ops/runtime/service-node-flags';
 
 export const SERVICE_ROLES = {
   /** Mini #1: decides and shows; holds no write credential. */
   brain: ['coordinator', 'dashboard'],
   /** Mini #2: carries out; the only box with the secrets file. */
-  hands: ['x-executor', 'email-executor', 'calendar-executor', 'webhook-executor'],
+  hands: CHANNELS.map((c) => `${c}-executor` as const),
 } as const;
 export type ServiceRole = keyof typeof SERVICE_ROLES;
 export type Platform = 'launchd' | 'systemd';
