@@ -46,6 +46,13 @@ export const CoordinatorConfigSchema = z.strictObject({
     })
     .default({ accounts: {}, windowHours: 24, validityHours: 24, keyId: 'coordinator-1' }),
   auditFile: z.string().nullable().default('audit.jsonl'),
+  /** X's length limit in weighted characters: 280 for a standard account; more for a long-post one. */
+  xLength: z
+    .strictObject({
+      default: z.int().min(1).max(25_000).default(280),
+      accounts: z.record(AccountName, z.int().min(1).max(25_000)).default({}),
+    })
+    .default({ default: 280, accounts: {} }),
   /**
    * A scheduled export of receipts, deadletter entries and the audit stream to JSONL, so a
    * copy exists that does not depend on Redis or on a person remembering: each run writes what

@@ -7,6 +7,7 @@ import type { IntentRecord, IntentState } from '@agent-ops/contracts/intent-reco
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { CoordinatorContext } from './context.ts';
 import { CoordinatorError, notFound } from './coordinator-errors.ts';
+import { xLengthIssue } from './x-length.ts';
 
 export function needsApproval(ctx: CoordinatorContext, intent: Intent): boolean {
   const policy = ctx.config.approval.accounts[intent.account];
@@ -36,6 +37,8 @@ export async function submit(ctx: CoordinatorContext, input: unknown, by: string
   const parsed = parseIntentJson(JSON.stringify(input ?? null));
   if (!parsed.ok) throw new CoordinatorError(400, 'invalid', parsed.reason, parsed.issues);
   const intent = parsed.intent;
+  const tooLong = xLengthIssue(intent, ctx.config.xLength);
+  if (tooLong) throw new CoordinatorError(400, 'invalid', `${tooLong.field}: ${tooLong.message}`, [tooLong]);
   if (intent.approval) {
     throw new CoordinatorError(
       400,

@@ -23,6 +23,29 @@ function ops(
 }
 
 describe('the ops CLI, run as a process', () => {
+  it('refuses an over-long post at submit with the count as X makes it (exit 2)', async () => {
+    // 270 letters, a space and a 40-character link: 311 JavaScript characters, but a link counts 23: 294.
+    const text = `${'a'.repeat(270)} https://example.com/${'p'.repeat(20)}`;
+    const run = await ops(
+      ['submit', '--key', 'cli-long', '--action', 'x.post', '--account', 'personal', '--text', text],
+      {
+        token: PRODUCER_TOKEN,
+      },
+    );
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('payload.text: is 294 characters as X counts them');
+    expect(run.output).toContain('at most 280 for account personal');
+    const fits = `${'a'.repeat(250)} https://example.com/${'p'.repeat(200)}`;
+    expect(
+      (
+        await ops(
+          ['submit', '--key', 'cli-long-ok', '--action', 'x.post', '--account', 'personal', '--text', fits],
+          { token: PRODUCER_TOKEN },
+        )
+      ).code,
+    ).toBe(0);
+  });
+
   it('submits from flags and from stdin, shows status as a table or JSON, and tails receipts', async () => {
     const a = await ops(
       ['submit', '--key', 'cli-1', '--action', 'x.post', '--account', 'personal', '--text', 'from the cli'],

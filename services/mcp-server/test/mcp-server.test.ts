@@ -114,6 +114,16 @@ describe('the MCP server, driven by the SDK client', () => {
     expect(bad.text).toMatch(/payload\.text/);
     expect(bad.text).toMatch(/payload: unknown field txt|txt/);
 
+    const long = await call(stdio, 'submit_intent', {
+      v: 1,
+      idempotencyKey: 'mcp-long-1',
+      action: 'x.post',
+      account: 'personal',
+      payload: { text: '日本語'.repeat(50) },
+    });
+    expect(long.isError).toBe(true);
+    expect(long.text).toContain('payload.text: is 300 characters as X counts them');
+
     const badKey = await call(stdio, 'submit_intent', {
       v: 1,
       idempotencyKey: 'has spaces',
