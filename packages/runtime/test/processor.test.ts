@@ -431,7 +431,8 @@ describe('IntentProcessor: an owner whose lease passed to another while its call
     return { promise, open };
   }
 
-  it('stale: its outcome is not written and the entry is left to the new owner, still armed by it', async () => {
+  /** An owner whose call is under way when the key passes to another owner ('c2'). */
+  async function stalledOwner() {
     const r = await rig();
     const intent = post();
     const answer = gate<EffectResult>();
@@ -439,7 +440,26 @@ describe('IntentProcessor: an owner whose lease passed to another while its call
     const handled = r.processor.handle(await r.deliver(intent));
     await expect.poll(() => r.adapter.performed).toBe(1);
     await takeOver(r, intent.idempotencyKey);
-    answer.open(done('505'));
+    /** The new owner settles the key with its own effect. */
+    const settleByNewOwner = (externalId: string) =>
+      r.ledger.commit({
+        key: intent.idempotencyKey,
+        token: 'other-token',
+        receiptJson: JSON.stringify({
+          idempotencyKey: intent.idempotencyKey,
+          externalId,
+          status: 'succeeded',
+        }),
+        status: 'succeeded',
+        deadletter: null,
+        ackIds: [],
+      });
+    return { r, intent, handled, answer: answer.open, settleByNewOwner };
+  }
+
+  it('stale: its outcome is not written and the entry is left to the new owner, still armed by it', async () => {
+    const { r, intent, handled, answer } = await stalledOwner();
+    answer(done('505'));
     expect(await handled).toBe('left');
     const s = await state(r, intent.idempotencyKey);
     expect(s).toMatchObject({ receipts: [], pending: 1, lease: { owner: 'c2' } });
@@ -447,52 +467,18 @@ describe('IntentProcessor: an owner whose lease passed to another while its call
   });
 
   it('already settled by the new owner with the same effect: acknowledged quietly', async () => {
-    const r = await rig();
-    const intent = post();
-    const answer = gate<EffectResult>();
-    r.adapter.performs.push(() => answer.promise);
-    const handled = r.processor.handle(await r.deliver(intent));
-    await expect.poll(() => r.adapter.performed).toBe(1);
-    await takeOver(r, intent.idempotencyKey);
-    await r.ledger.commit({
-      key: intent.idempotencyKey,
-      token: 'other-token',
-      receiptJson: JSON.stringify({
-        idempotencyKey: intent.idempotencyKey,
-        externalId: '606',
-        status: 'succeeded',
-      }),
-      status: 'succeeded',
-      deadletter: null,
-      ackIds: [],
-    });
-    answer.open(done('606'));
+    const { r, handled, answer, settleByNewOwner } = await stalledOwner();
+    await settleByNewOwner('606');
+    answer(done('606'));
     expect(await handled).toBe('settled');
     expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(0);
     expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
   });
 
   it('already settled with another effect: a second effect, noted for a person in the deadletter stream', async () => {
-    const r = await rig();
-    const intent = post();
-    const answer = gate<EffectResult>();
-    r.adapter.performs.push(() => answer.promise);
-    const handled = r.processor.handle(await r.deliver(intent));
-    await expect.poll(() => r.adapter.performed).toBe(1);
-    await takeOver(r, intent.idempotencyKey);
-    await r.ledger.commit({
-      key: intent.idempotencyKey,
-      token: 'other-token',
-      receiptJson: JSON.stringify({
-        idempotencyKey: intent.idempotencyKey,
-        externalId: '707',
-        status: 'succeeded',
-      }),
-      status: 'succeeded',
-      deadletter: null,
-      ackIds: [],
-    });
-    answer.open(done('708'));
+    const { r, handled, answer, settleByNewOwner } = await stalledOwner();
+    await settleByNewOwner('707');
+    answer(done('708'));
     expect(await handled).toBe('settled');
     const [note] = await deadletters(redis, r.prefix, 'x');
     expect(JSON.parse(note?.error ?? '{}')).toMatchObject({ code: 'second_effect' });

@@ -21,6 +21,17 @@ async function ops(args: string[]): Promise<{ code: number | null; out: string }
   return { code: run.code, out: run.output };
 }
 
+/** Apple's format, read by Python's plistlib (an independent parser). */
+function readPlist(path: string) {
+  const parsed = spawnSync(
+    'python3',
+    ['-c', 'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', path],
+    { encoding: 'utf8' },
+  );
+  expect(parsed.status, parsed.stderr).toBe(0);
+  return JSON.parse(parsed.stdout);
+}
+
 function workdir() {
   const dir = mkdtempSync(join(tmpdir(), 'svc-'));
   const envFile = join(dir, 'hands.env');
@@ -54,18 +65,7 @@ describe('ops service install/uninstall', () => {
       ),
     );
     for (const file of files) {
-      // Apple's format, read by Python's plistlib (an independent parser).
-      const parsed = spawnSync(
-        'python3',
-        [
-          '-c',
-          'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))',
-          join(w.dir, 'agents', file),
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(parsed.status, parsed.stderr).toBe(0);
-      const p = JSON.parse(parsed.stdout);
+      const p = readPlist(join(w.dir, 'agents', file));
       expect(p).toMatchObject({
         Label: file.replace(/\.plist$/, ''),
         KeepAlive: true,
@@ -130,17 +130,7 @@ describe('ops service install/uninstall', () => {
     expect(run.out).toContain('sudo launchctl bootstrap system');
     expect(run.out).toContain('sudo chown root:wheel');
     for (const file of readdirSync(join(w.dir, 'agents'))) {
-      const parsed = spawnSync(
-        'python3',
-        [
-          '-c',
-          'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))',
-          join(w.dir, 'agents', file),
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(parsed.status, parsed.stderr).toBe(0);
-      const p = JSON.parse(parsed.stdout);
+      const p = readPlist(join(w.dir, 'agents', file));
       expect(p).toMatchObject({ UserName: 'ana', KeepAlive: true, RunAtLoad: true });
       // The service writes its own log (so it can follow rotation); launchd keeps only stdout.
       const service = file.replace(/^dev\.agent-ops\.|\.plist$/g, '');
