@@ -89,6 +89,9 @@ export class IntentProcessor {
     }
     const intent = decoded.intent;
     const log = lazyChild(this.d.log, { idempotencyKey: intent.idempotencyKey, intentId: msg.id });
+    // A re-appended entry says when the key was first tried; a first entry became due when it
+    // was appended (its id's time, set by Redis).
+    const firstTried = Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || undefined;
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,
       hasAccount: (a) => adapter.hasAccount(a),
@@ -96,9 +99,7 @@ export class IntentProcessor {
       accounts: options.accounts,
       approvalKeys: this.d.approvalKeys,
       now: new Date(),
-      // A re-appended entry says when the key was first tried; otherwise it became due when
-      // it was appended (the entry id's time, set by Redis).
-      dueAt: Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || Number(msg.id.split('-')[0]) || undefined,
+      dueAt: firstTried ?? (Number(msg.id.split('-')[0]) || undefined),
       approvalGraceMs: options.retryForMs,
     });
 
@@ -159,10 +160,7 @@ export class IntentProcessor {
       token,
       attempt: begin.attempt,
       startedAt: new Date(begin.startedAt),
-      firstTriedAt: Math.min(
-        Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || begin.startedAt,
-        begin.startedAt,
-      ),
+      firstTriedAt: Math.min(firstTried ?? begin.startedAt, begin.startedAt),
       previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
       log,
     };
