@@ -6,7 +6,9 @@ export default defineConfig({
     globalSetup: ['./packages/testkit/src/global-setup.ts'],
     // Integration tests spawn processes and restart Redis; two workers suit a 2-core machine.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Crash cases wait out lease TTLs and restart processes; on a loaded 2-core machine one
+    // such case took over 30 s. A hung test still fails, a minute later.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
