@@ -49,7 +49,7 @@ export async function xChannel(): Promise<ChaosChannel> {
       account,
       payload: { text: marker },
     }),
-    effects: (marker) => fake.tweets.filter((t) => t.text === marker).length,
+    effects: (marker) => fake.tweets.filter((t) => t.sourceText === marker).length,
     fault: (random) => {
       const kind = pick(['503', '429', 'act_then_drop'] as const, random);
       if (kind === '503') fake.inject({ kind: 'status', status: 503 });

@@ -29,7 +29,7 @@ export const xTarget: ConformanceTarget = {
     return {
       env: { OPS_SECRETS_FILE: secrets, X_API_BASE_URL: fake.url },
       fake: {
-        effects: (marker) => fake.tweets.filter((t) => t.text === marker).length,
+        effects: (marker) => fake.tweets.filter((t) => t.sourceText === marker).length,
         effectTimes: () => fake.tweets.map((t) => t.createdAt.getTime()).sort((a, b) => a - b),
         attempts: () => fake.postCalls().length,
         inject: (kind) => fake.inject({ kind }),
