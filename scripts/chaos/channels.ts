@@ -25,6 +25,9 @@ export type ChaosChannel = {
 const pick = <T>(list: readonly T[], random: () => number): T =>
   list[Math.floor(random() * list.length)] as T;
 
+/** A post X renders unlike what was sent (a t.co link, `&` and `<` escaped), so reconcile must read X's rendering. */
+const xText = (marker: string) => `${marker} & co <3 https://example.com/m/${encodeURIComponent(marker)}`;
+
 export async function xChannel(): Promise<ChaosChannel> {
   const fake = await new FakeX({
     users: {
@@ -47,9 +50,9 @@ export async function xChannel(): Promise<ChaosChannel> {
       idempotencyKey: key,
       action: 'x.post',
       account,
-      payload: { text: marker },
+      payload: { text: xText(marker) },
     }),
-    effects: (marker) => fake.tweets.filter((t) => t.text === marker).length,
+    effects: (marker) => fake.tweets.filter((t) => t.sourceText === xText(marker)).length,
     fault: (random) => {
       const kind = pick(['503', '429', 'act_then_drop'] as const, random);
       if (kind === '503') fake.inject({ kind: 'status', status: 503 });

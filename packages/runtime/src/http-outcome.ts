@@ -29,16 +29,28 @@ export type HttpAnswer = {
   rateLimited?: boolean;
   /** The channel read a refused login in an answer other than 401 (Google's 400 invalid_grant). */
   loginRefused?: boolean;
+  /**
+   * The channel read that the account's paid allowance is used up (X's pay-per-use 402
+   * credits-depleted): refused before acting, and refused until a person tops it up.
+   */
+  paymentRequired?: boolean;
   /** Epoch ms when the rate window reopens by the channel's own header (X's x-rate-limit-reset); wins over Retry-After. */
   resetAt?: number | null;
   now?: number;
 };
 
 /**
+ * How long a key waits after a payment refusal when the answer named no time: long, since
+ * only a person's top-up ends it, and not final, so the work resumes once one has happened.
+ */
+export const PAYMENT_RETRY_MS = 15 * 60_000;
+
+/**
  * The one ladder from an HTTP error answer to an outcome: a rate limit (429) is not done
- * and waits as long as the API said; a 5xx is not done if repeating is harmless, otherwise
- * maybe done; a refused login is final and names itself; any other answer (403 included:
- * what a channel's 403 means beyond "refused" it tells apart before calling this) is final.
+ * and waits as long as the API said; a payment refusal is not done and waits long; a 5xx is
+ * not done if repeating is harmless, otherwise maybe done; a refused login is final and
+ * names itself; any other answer (403 included: what a channel's 403 means beyond "refused"
+ * it tells apart before calling this) is final.
  */
 export function classifyHttp(a: HttpAnswer): OutcomeError {
   const { who, status } = a;
@@ -48,6 +60,10 @@ export function classifyHttp(a: HttpAnswer): OutcomeError {
   if (status === 429 || a.rateLimited) {
     const wait = typeof a.resetAt === 'number' ? Math.max(0, a.resetAt - now) : retryAfterMs();
     return new RetryAfterError(`${who} rate limited (${status})${detail}`, wait, 'rate_limited');
+  }
+  if (a.paymentRequired) {
+    const wait = retryAfterMs() ?? PAYMENT_RETRY_MS;
+    return new RetryAfterError(`${who} refused for payment (${status})${detail}`, wait, 'payment_required');
   }
   if (status >= 500) {
     return a.idempotent

@@ -1,6 +1,6 @@
 import { isNonRetryable, isOutcomeUnknown, isRetryAfter } from '@agent-ops/contracts/errors';
 import { describe, expect, it } from 'vitest';
-import { classifyHttp, classifyNoAnswer, type HttpAnswer } from '../src/http-outcome.ts';
+import { classifyHttp, classifyNoAnswer, type HttpAnswer, PAYMENT_RETRY_MS } from '../src/http-outcome.ts';
 import { isNotSent } from '../src/not-sent.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -57,6 +57,19 @@ describe('classifyHttp', () => {
       code: 'unauthorized',
     });
     expect(outcome(answer(400, { loginRefused: true, login: false }))).toMatchObject({ code: 'http_400' });
+  });
+
+  it('a payment refusal the channel read (402): not done, waiting long, or as Retry-After says', () => {
+    expect(outcome(answer(402, { paymentRequired: true }))).toEqual({
+      kind: 'retry',
+      code: 'payment_required',
+      retryAfterMs: PAYMENT_RETRY_MS,
+    });
+    const headers = { 'retry-after': '60' };
+    expect(outcome(answer(402, { paymentRequired: true, headers })).retryAfterMs).toBe(60_000);
+    expect(answer(402, { who: 'X', paymentRequired: true, detail: 'credits depleted' }).message).toBe(
+      'X refused for payment (402): credits depleted',
+    );
   });
 
   it('403 and every other 4xx: final, named by status', () => {

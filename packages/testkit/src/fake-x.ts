@@ -1,16 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type FakeTweet, FakeXPosts, type FakeXUser, problem } from './fake-x-posts.ts';
 import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
 
-export type FakeXUser = { id: string; username: string; name: string };
-export type FakeTweet = {
-  id: string;
-  text: string;
-  authorId: string;
-  createdAt: Date;
-  inReplyTo: string | null;
-  deleted: boolean;
-};
+export type { FakeTweet, FakeXUser } from './fake-x-posts.ts';
 export type FakeXCall = {
   method: string;
   path: string;
@@ -19,6 +12,10 @@ export type FakeXCall = {
   body: unknown;
   /** What the fake answered (status and headers); absent when it dropped or hung. */
   answer?: { status: number; headers: Record<string, string> };
+  /** The scripted fault this request got, if any. */
+  fault?: FakeXFault['kind'];
+  /** The request took effect (a post made, a post deleted), whatever became of its answer. */
+  acted?: boolean;
 };
 
 /** A scripted fault for the next matching request. */
@@ -44,37 +41,37 @@ export type FakeXOptions = {
   rateLimit?: { limit: number; windowSec: number };
 };
 
-const problem = (status: number, title: string, detail: string) => ({
-  title,
-  detail,
-  type: 'about:blank',
-  status,
-});
-
 /**
  * A fake of the X API v2 endpoints the x-executor uses, for the real twitter-api-v2 client:
  * POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me, GET /2/users/:id/tweets.
- * It records every call, answers with X's status codes, headers and problem bodies, and
- * can be told to be slow, fail, rate limit, or act and then drop the connection.
+ * It records every call, answers with X's status codes, headers and problem bodies, renders
+ * text as X does (t.co links, `&<>` escaped, reply mentions: x-render.ts), and can be told to
+ * be slow, fail, rate limit, run out of credits, or act and then drop the connection.
  */
 export class FakeX {
   readonly calls: FakeXCall[] = [];
-  readonly tweets: FakeTweet[] = [];
   latencyMs: number;
   /** Until this time (epoch ms) every POST answers 503: an outage, as opposed to a counted fault. */
   outageUntil = 0;
+  /**
+   * Pay-per-use credits are used up: every request answers 402 with X's credits-depleted
+   * problem (koala73/worldmonitor#7156; docs.x.com "x-api/getting-started/pricing"), reads
+   * included, since reads are billed too.
+   */
+  creditsDepleted = false;
   /** Called when a request has taken effect, before it is answered: where a test can crash things. */
   onAct: ((call: FakeXCall) => void | Promise<void>) | null = null;
   private readonly users: Record<string, FakeXUser>;
   private readonly rateLimit: FakeXOptions['rateLimit'];
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly faults = new FaultRules<FakeXFault>({ method: 'POST', path: /^\/2\/tweets$/ });
-  private nextId = 1_800_000_000_000_000_000n;
+  private readonly posts: FakeXPosts;
   private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
   url = '';
 
   constructor(options: FakeXOptions) {
     this.users = options.users;
+    this.posts = new FakeXPosts(options.users);
     this.latencyMs = options.latencyMs ?? 0;
     this.rateLimit = options.rateLimit;
   }
@@ -97,9 +94,28 @@ export class FakeX {
     this.faults.clear();
   }
 
-  /** Live (not deleted) posts by text: what a person would see on the timeline. */
+  /** Live (not deleted) posts made from exactly this text: what a person would see on the timeline. */
   postsWithText(text: string): FakeTweet[] {
-    return this.tweets.filter((t) => t.text === text && !t.deleted);
+    return this.tweets.filter((t) => t.sourceText === text && !t.deleted);
+  }
+
+  /** A post the account made some other way (another app, a person), stored as X stores it. */
+  seedPost(authorId: string, text: string): FakeTweet {
+    return this.posts.seed(authorId, text);
+  }
+
+  /** Every post made, deleted ones included. */
+  get tweets(): FakeTweet[] {
+    return this.posts.tweets;
+  }
+
+  /** How long a new post stays out of timelines (see FakeXPosts.timelineLagMs). */
+  get timelineLagMs(): number {
+    return this.posts.timelineLagMs;
+  }
+
+  set timelineLagMs(ms: number) {
+    this.posts.timelineLagMs = ms;
   }
 
   postCalls(): FakeXCall[] {
@@ -138,12 +154,14 @@ export class FakeX {
     };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Reads and records one request. */
+  private async readCall(
+    req: IncomingMessage,
+  ): Promise<{ call: FakeXCall; url: URL; user: FakeXUser | null }> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
-    const method = req.method ?? 'GET';
     const user = this.userOf(req);
     let body: unknown = null;
     try {
@@ -151,17 +169,33 @@ export class FakeX {
     } catch {
       body = raw;
     }
-    const call: FakeXCall = { method, path: url.pathname, userId: user?.id ?? null, at: Date.now(), body };
+    const call: FakeXCall = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      userId: user?.id ?? null,
+      at: Date.now(),
+      body,
+    };
     this.calls.push(call);
+    return { call, url, user };
+  }
 
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { call, url, user } = await this.readCall(req);
+    const { method, body } = call;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faults.take(method, url.pathname);
+    if (fault) call.fault = fault.kind;
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
     }
     if (fault?.kind === 'hold') return;
     if (!user) return this.send(call, res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
+    if (this.creditsDepleted) {
+      const type = 'https://api.x.com/2/problems/credits-depleted';
+      return this.send(call, res, 402, problem(402, 'Payment Required', 'credits depleted', type));
+    }
     const rate = this.rateHeaders(user.id, `${method} ${url.pathname.replace(/\d+/g, ':id')}`);
     if (fault?.kind === 'rate_limit') {
       const reset = Math.ceil(Date.now() / 1000) + fault.resetInSec;
@@ -184,7 +218,10 @@ export class FakeX {
     }
 
     const answer = this.route(method, url, user, body);
-    if (answer.status < 300 && method !== 'GET') await this.onAct?.(call);
+    if (answer.status < 300 && method !== 'GET') {
+      call.acted = true;
+      await this.onAct?.(call);
+    }
     if (fault?.kind === 'act_then_drop') {
       req.socket.destroy();
       return;
@@ -197,81 +234,13 @@ export class FakeX {
 
   private route(method: string, url: URL, user: FakeXUser, body: unknown): { status: number; body: unknown } {
     const path = url.pathname;
-    if (method === 'POST' && path === '/2/tweets') return this.createTweet(user, body);
+    if (method === 'POST' && path === '/2/tweets') return this.posts.create(user, body);
     const del = /^\/2\/tweets\/(\d+)$/.exec(path);
-    if (method === 'DELETE' && del) {
-      const tweet = this.tweets.find((t) => t.id === del[1] && !t.deleted);
-      if (!tweet)
-        return {
-          status: 404,
-          body: problem(404, 'Not Found Error', `Could not find tweet with id: [${del[1]}].`),
-        };
-      if (tweet.authorId !== user.id) {
-        return {
-          status: 403,
-          body: problem(403, 'Forbidden', 'You are not authorized to delete this Tweet.'),
-        };
-      }
-      tweet.deleted = true;
-      return { status: 200, body: { data: { deleted: true } } };
-    }
+    if (method === 'DELETE' && del) return this.posts.remove(user, del[1] as string);
     if (method === 'GET' && path === '/2/users/me') return { status: 200, body: { data: user } };
     const timeline = /^\/2\/users\/(\d+)\/tweets$/.exec(path);
-    if (method === 'GET' && timeline) return this.timeline(timeline[1] as string, url.searchParams);
+    if (method === 'GET' && timeline) return this.posts.timeline(timeline[1] as string, url.searchParams);
     return { status: 404, body: problem(404, 'Not Found', `no route ${method} ${path}`) };
-  }
-
-  private createTweet(user: FakeXUser, body: unknown): { status: number; body: unknown } {
-    const b = body as { text?: unknown; reply?: { in_reply_to_tweet_id?: string } } | null;
-    if (!b || typeof b.text !== 'string' || b.text.length === 0) {
-      return {
-        status: 400,
-        body: {
-          errors: [{ message: 'text: must not be empty' }],
-          title: 'Invalid Request',
-          detail: 'One or more parameters to your request was invalid.',
-          type: 'https://api.twitter.com/2/problems/invalid-request',
-        },
-      };
-    }
-    // X refuses a post identical to one of the author's recent posts.
-    if (this.tweets.some((t) => t.authorId === user.id && !t.deleted && t.text === b.text)) {
-      return {
-        status: 403,
-        body: problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.'),
-      };
-    }
-    const id = String(this.nextId++);
-    this.tweets.push({
-      id,
-      text: b.text,
-      authorId: user.id,
-      createdAt: new Date(),
-      inReplyTo: b.reply?.in_reply_to_tweet_id ?? null,
-      deleted: false,
-    });
-    return { status: 201, body: { data: { id, text: b.text, edit_history_tweet_ids: [id] } } };
-  }
-
-  private timeline(userId: string, q: URLSearchParams): { status: number; body: unknown } {
-    const since = q.get('start_time') ? Date.parse(q.get('start_time') as string) : 0;
-    const max = Math.min(100, Math.max(5, Number(q.get('max_results') ?? 10)));
-    const offset = Number(q.get('pagination_token') ?? 0);
-    const all = this.tweets
-      .filter((t) => t.authorId === userId && !t.deleted && t.createdAt.getTime() >= since)
-      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
-    const page = all.slice(offset, offset + max);
-    if (page.length === 0) return { status: 200, body: { meta: { result_count: 0 } } };
-    const meta: Record<string, unknown> = {
-      result_count: page.length,
-      newest_id: page[0]?.id,
-      oldest_id: page[page.length - 1]?.id,
-    };
-    if (offset + max < all.length) meta.next_token = String(offset + max);
-    return {
-      status: 200,
-      body: { data: page.map((t) => ({ id: t.id, text: t.text, edit_history_tweet_ids: [t.id] })), meta },
-    };
   }
 
   private send(

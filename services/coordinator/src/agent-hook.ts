@@ -5,21 +5,9 @@ import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { BullConnections } from './bull-connections.ts';
 import type { CoordinatorConfig } from './config.ts';
+import { hookMessage } from './hook-message.ts';
 
 const QUEUE = 'agent-hook';
-
-/** The text the agent reads: what happened, where to look, and what it must not do. */
-export function hookMessage(r: Receipt): string {
-  const what = `agent-ops: ${r.action} for ${r.account} (idempotencyKey ${r.idempotencyKey}) ${r.status}`;
-  const detail = r.url ?? (r.error ? `${r.error.code}: ${r.error.message}` : (r.externalId ?? ''));
-  const advice =
-    r.status === 'unknown'
-      ? ' It may or may not have happened; do not submit it again. A person resolves parked intents.'
-      : r.status === 'failed' || r.status === 'rejected'
-        ? ' It did not happen. Submitting again needs a new idempotencyKey.'
-        : '';
-  return `${what}${detail ? `: ${detail}` : ''}.${advice}`;
-}
 
 /**
  * Reports receipts back to an OpenClaw gateway's /hooks/agent: failed, rejected and unknown

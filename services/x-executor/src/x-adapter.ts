@@ -8,6 +8,7 @@ import type {
   ReconcileResult,
 } from '@agent-ops/runtime/adapter';
 import type { TwitterApi } from 'twitter-api-v2';
+import { findOwnPost } from './own-posts.ts';
 import { createXClient } from './x-client.ts';
 import { classifyXError, isDuplicateContent } from './x-errors.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
@@ -19,6 +20,12 @@ export type XAdapterOptions = {
   requestTimeoutMs?: number;
   /** Pages of the account's timeline that reconcile reads at most. */
   reconcilePages?: number;
+  /**
+   * After X refused the text as a duplicate and no post was found: how long to wait before
+   * looking once more (a post just made may take a moment to show in the timeline; X does
+   * not promise read-after-write) before parking the key for a person.
+   */
+  duplicateRecheckMs?: number;
 };
 
 type Me = { id: string; username: string };
@@ -31,21 +38,23 @@ function postUrl(username: string, id: string): string {
   return `https://x.com/${username}/status/${id}`;
 }
 
-/** X's start_time takes seconds precision: YYYY-MM-DDTHH:mm:ssZ. */
-function xTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
-
 export class XAdapter implements ChannelAdapter<'x'> {
   readonly channel = 'x' as const;
   private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
+  /**
+   * Keys whose post X has just refused as duplicate content, by attempt: perform cannot park
+   * a key itself, so it throws "outcome unknown" and the runtime's reconcile, called next in
+   * this process, reads the mark. Without it, finding no post would read as "not done", the
+   * retry would meet the same 403, and the key would go round until it failed.
+   */
+  private readonly refusedAsDuplicate = new Map<string, number>();
   private readonly o: Required<XAdapterOptions>;
 
   constructor(options: XAdapterOptions) {
     // X serves the latest 3,200 posts of a timeline: 32 pages of 100.
-    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, ...options };
+    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, duplicateRecheckMs: 2000, ...options };
   }
 
   hasAccount(account: string): boolean {
@@ -113,14 +122,11 @@ export class XAdapter implements ChannelAdapter<'x'> {
       return { externalId: data.id, url: postUrl(me.username, data.id) };
     } catch (err) {
       if (!isDuplicateContent(err)) throw classifyXError(err, false);
-      // X refuses the same text twice: if our earlier attempt posted it, that post is the result.
-      const found = await this.reconcile(intent, ctx);
-      if (found.outcome === 'done') return found.result;
-      if (found.outcome === 'unknown') {
-        throw new OutcomeUnknownError(`X says duplicate content; ${found.reason}`, 'duplicate_content');
-      }
-      throw new NonRetryableError(
-        'X refused the text as a duplicate of a post this intent did not make',
+      // The 403 proves that *a* post with this text exists, not that this intent made it:
+      // only the account's posts can say, so the outcome is unknown and reconcile decides.
+      this.refusedAsDuplicate.set(intent.idempotencyKey, ctx.attempt);
+      throw new OutcomeUnknownError(
+        'X refused the text as a duplicate of an existing post',
         'duplicate_content',
       );
     }
@@ -128,32 +134,56 @@ export class XAdapter implements ChannelAdapter<'x'> {
 
   /**
    * Did an earlier attempt post this text? Reads the account's own posts since the first
-   * attempt began. A delete is idempotent, so it is simply done again.
+   * attempt began, in X's rendering of them (post-match.ts). A delete is idempotent, so it
+   * is simply done again.
    */
   async reconcile(intent: XIntent, ctx: EffectContext): Promise<ReconcileResult> {
     if (intent.action === 'x.delete') return { outcome: 'not_done' };
+    const refused = this.refusedAsDuplicate.get(intent.idempotencyKey) === ctx.attempt;
+    this.refusedAsDuplicate.delete(intent.idempotencyKey);
+    const first = await this.lookFor(intent, ctx);
+    if (first.outcome !== 'not_done' || !refused) return first;
+    await new Promise((r) => setTimeout(r, this.o.duplicateRecheckMs));
+    const again = await this.lookFor(intent, ctx);
+    if (again.outcome !== 'not_done') return again;
+    // Never `failed`: X holds a post with this text, and it may be this intent's.
+    return {
+      outcome: 'unknown',
+      reason:
+        'X refused the text as a duplicate of an existing post, and no post of the account since the attempt began matches it (an older post with the same text, or this one not yet visible)',
+    };
+  }
+
+  private async lookFor(
+    intent: Exclude<XIntent, { action: 'x.delete' }>,
+    ctx: EffectContext,
+  ): Promise<ReconcileResult> {
     const me = await this.whoAmI(intent.account);
-    const text = intent.payload.text.trim();
+    const wanted = {
+      text: intent.payload.text,
+      inReplyTo: intent.action === 'x.reply' ? intent.payload.inReplyToPostId : null,
+    };
+    const since = new Date(ctx.startedAt.getTime() - CLOCK_SKEW_MS);
+    let found: Awaited<ReturnType<typeof findOwnPost>>;
     try {
-      const timeline = await (await this.client(intent.account)).v2.userTimeline(me.id, {
-        start_time: xTime(new Date(ctx.startedAt.getTime() - CLOCK_SKEW_MS)),
-        max_results: 100,
-      });
-      for (let page = 0; ; page += 1) {
-        const match = timeline.tweets.find((t) => t.text.trim() === text);
-        if (match)
-          return { outcome: 'done', result: { externalId: match.id, url: postUrl(me.username, match.id) } };
-        if (timeline.done) return { outcome: 'not_done' };
-        if (page + 1 >= this.o.reconcilePages) break;
-        await timeline.fetchNext();
-      }
+      found = await findOwnPost(
+        await this.client(intent.account),
+        me.id,
+        wanted,
+        since,
+        this.o.reconcilePages,
+      );
     } catch (err) {
       throw classifyXError(err, true);
     }
+    if (found.outcome === 'found') {
+      return { outcome: 'done', result: { externalId: found.id, url: postUrl(me.username, found.id) } };
+    }
+    if (found.outcome === 'absent') return { outcome: 'not_done' };
     // Not found, but not every post since the attempt was read: that proves nothing.
     return {
       outcome: 'unknown',
-      reason: `the account posted more than ${this.o.reconcilePages * 100} times since the attempt began, so its post could not be looked for`,
+      reason: `the account posted more than ${found.pages * 100} times since the attempt began, so its post could not be looked for`,
     };
   }
 }

@@ -54,6 +54,8 @@ function classifyResponse(err: ApiResponseError, idempotent: boolean, now: numbe
     headers: err.headers,
     idempotent,
     login: true,
+    // Pay-per-use credits used up (koala73/worldmonitor#7156): X refused before acting.
+    paymentRequired: err.code === 402,
     resetAt: resetAt(err),
     now,
   });

@@ -3,6 +3,9 @@ import { type ConformanceTarget, fakeControls } from '@agent-ops/testkit/conform
 import { FakeX } from '@agent-ops/testkit/fake-x';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 
+/** A post X renders unlike what was sent (a t.co link, `&` and `<` escaped), so reconcile must read X's rendering. */
+const textOf = (marker: string) => `${marker} & co <3 https://example.com/m/${marker}?a=1&b=2`;
+
 /** The x-executor as the conformance suite drives it: its entry, its fake, its intents. */
 export const xTarget: ConformanceTarget = {
   channel: 'x',
@@ -13,7 +16,7 @@ export const xTarget: ConformanceTarget = {
     idempotencyKey: key,
     action: 'x.post',
     account: 'acme',
-    payload: { text: marker },
+    payload: { text: textOf(marker) },
   }),
   startFake: async () => {
     const fake = await new FakeX({
@@ -29,7 +32,7 @@ export const xTarget: ConformanceTarget = {
     return {
       env: { OPS_SECRETS_FILE: secrets, X_API_BASE_URL: fake.url },
       fake: {
-        effects: (marker) => fake.tweets.filter((t) => t.text === marker).length,
+        effects: (marker) => fake.tweets.filter((t) => t.sourceText === textOf(marker)).length,
         effectTimes: () => fake.tweets.map((t) => t.createdAt.getTime()).sort((a, b) => a - b),
         attempts: () => fake.postCalls().length,
         inject: (kind) => fake.inject({ kind }),

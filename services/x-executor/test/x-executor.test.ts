@@ -149,7 +149,7 @@ describe('x-executor, in process, against the fake X API', () => {
       return r.length === 3 ? r : undefined;
     }, 'reply and delete receipts');
     expect(all.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(fake.tweets.find((t) => t.text === 'a reply')?.inReplyTo).toBe(parent?.externalId);
+    expect(fake.tweets.find((t) => t.sourceText === 'a reply')?.inReplyTo).toBe(parent?.externalId);
     expect(fake.postsWithText('parent post')).toHaveLength(0);
   });
 
@@ -226,16 +226,7 @@ describe('x reconcile when the timeline is longer than it may read', () => {
     fake.inject({ kind: 'act_then_drop' });
     fake.onAct = () => {
       fake.onAct = null;
-      for (let i = 0; i < 150; i += 1) {
-        fake.tweets.push({
-          id: String(1_900_000_000_000_000_000n + BigInt(i)),
-          text: `noise ${prefix} ${i}`,
-          authorId: '1001',
-          createdAt: new Date(),
-          inReplyTo: null,
-          deleted: false,
-        });
-      }
+      for (let i = 0; i < 150; i += 1) fake.seedPost('1001', `noise ${prefix} ${i}`);
     };
     await xaddIntent(redis, prefix, 'x', post('buried-1', `buried ${prefix}`));
     const [receipt] = await waitFor(async () => {
