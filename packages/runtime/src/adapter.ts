@@ -17,6 +17,12 @@ export type EffectContext = {
    * caller must then not pass the point.
    */
   mark(name: string): Promise<void>;
+  /**
+   * For reconcile: why it is asked. The error of this process's own call that left the
+   * outcome in doubt (e.g. X's duplicate-content 403), or null after a takeover, when the
+   * previous owner's answer, if any, died with it.
+   */
+  cause: { code: string; message: string } | null;
   log: Logger;
 };
 

@@ -12,10 +12,14 @@ import type { ExecutorOptions } from './options.ts';
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
-/** Errors that say nothing about the API's health: the request's own fault, or a rate limit. */
+/**
+ * Errors that say nothing about the API's health: the request's own fault, a rate limit, or
+ * an account out of paid credits (X's 402): the API answered, and opening the breaker would
+ * only turn the long wait into a retry every reset timeout.
+ */
 function isHealthNeutral(err: unknown): boolean {
   if (isNonRetryable(err) || isValidationError(err)) return true;
-  return isRetryAfter(err) && err.code === 'rate_limited';
+  return isRetryAfter(err) && (err.code === 'rate_limited' || err.code === 'payment_required');
 }
 
 /**

@@ -215,7 +215,8 @@ export class IntentProcessor {
     }
     if (isRetryAfter(err)) {
       const delayMs = err.retryAfterMs ?? backoffDelay(a.attempt - 1, options.backoff);
-      if (err.code === 'rate_limited') {
+      // The account, not the intent, is what must wait: every replica holds its calls until then.
+      if (err.code === 'rate_limited' || err.code === 'payment_required') {
         await limits.blockUntil(
           a.intent.account,
           adapter.rateLimitGroup(a.intent.action),
@@ -239,7 +240,7 @@ export class IntentProcessor {
     let result: ReconcileResult;
     try {
       // Not through the breaker: a read that works during a write outage would close it.
-      result = await this.d.adapter.reconcile(a.intent, this.ctx(a));
+      result = await this.d.adapter.reconcile(a.intent, this.ctx(a, cause));
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
@@ -405,8 +406,9 @@ export class IntentProcessor {
     });
   }
 
-  private ctx(a: Attempt): EffectContext {
+  private ctx(a: Attempt, cause: ReceiptError | null = null): EffectContext {
     return {
+      cause: cause ? { code: cause.code, message: cause.message } : null,
       attempt: a.attempt,
       startedAt: a.startedAt,
       previousMarks: a.previousMarks,

@@ -243,6 +243,21 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
     expect(Object.keys(fieldsToRecord(r.deferred[0]?.fields ?? []))).toEqual(['intent', 'firstTriedAt']);
   });
 
+  it('not_done by an account out of credits (402): the account waits, and the breaker stays closed', async () => {
+    const r = await rig({
+      breaker: { volumeThreshold: 1, errorThresholdPercentage: 1, resetTimeoutMs: 60_000 },
+    });
+    const [first, second] = [post(), post()];
+    r.adapter.performs.push(new RetryAfterError('402 credits depleted', 900_000, 'payment_required'));
+    await r.processor.handle(await r.deliver(first));
+    expect(r.deferred[0]?.delayMs).toBe(900_000);
+    expect((await r.limits.peek('acme', 'post')).remaining).toBe(0);
+    // The next key of the account is held by the limit, not refused by an open breaker.
+    await r.processor.handle(await r.deliver(second));
+    expect(r.adapter.performed).toBe(1);
+    expect(await redis.hget(r.keys.breakers, 'acme')).toBeNull();
+  });
+
   it('outcome unknown, reconcile finds the effect: succeeded with the found id, no second call', async () => {
     const r = await rig();
     const intent = post();

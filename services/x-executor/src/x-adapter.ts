@@ -43,13 +43,6 @@ export class XAdapter implements ChannelAdapter<'x'> {
   private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
-  /**
-   * Keys whose post X has just refused as duplicate content, by attempt: perform cannot park
-   * a key itself, so it throws "outcome unknown" and the runtime's reconcile, called next in
-   * this process, reads the mark. Without it, finding no post would read as "not done", the
-   * retry would meet the same 403, and the key would go round until it failed.
-   */
-  private readonly refusedAsDuplicate = new Map<string, number>();
   private readonly o: Required<XAdapterOptions>;
 
   constructor(options: XAdapterOptions) {
@@ -123,8 +116,8 @@ export class XAdapter implements ChannelAdapter<'x'> {
     } catch (err) {
       if (!isDuplicateContent(err)) throw classifyXError(err, false);
       // The 403 proves that *a* post with this text exists, not that this intent made it:
-      // only the account's posts can say, so the outcome is unknown and reconcile decides.
-      this.refusedAsDuplicate.set(intent.idempotencyKey, ctx.attempt);
+      // only the account's posts can say, so the outcome is unknown and reconcile decides
+      // (it sees this error as ctx.cause).
       throw new OutcomeUnknownError(
         'X refused the text as a duplicate of an existing post',
         'duplicate_content',
@@ -139,8 +132,10 @@ export class XAdapter implements ChannelAdapter<'x'> {
    */
   async reconcile(intent: XIntent, ctx: EffectContext): Promise<ReconcileResult> {
     if (intent.action === 'x.delete') return { outcome: 'not_done' };
-    const refused = this.refusedAsDuplicate.get(intent.idempotencyKey) === ctx.attempt;
-    this.refusedAsDuplicate.delete(intent.idempotencyKey);
+    // After X's duplicate-content 403, finding nothing may only mean the post is not visible
+    // yet: look once more before saying so, and never answer "not done" (the retry would
+    // meet the same 403, round and round until the key failed).
+    const refused = ctx.cause?.code === 'duplicate_content';
     const first = await this.lookFor(intent, ctx);
     if (first.outcome !== 'not_done' || !refused) return first;
     await new Promise((r) => setTimeout(r, this.o.duplicateRecheckMs));

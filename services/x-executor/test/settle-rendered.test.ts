@@ -125,7 +125,14 @@ describe('x-executor settles what X returns in its own rendering', () => {
     fake.creditsDepleted = true;
     const a = adapter();
     const intent = IntentSchema.parse(post('k', 'paid for?')) as IntentOf<'x.post'>;
-    const ctx = { attempt: 1, startedAt: new Date(), log: createLogger('test', 'silent') };
+    const ctx = {
+      attempt: 1,
+      startedAt: new Date(),
+      previousMarks: [],
+      mark: async () => {},
+      cause: null,
+      log: createLogger('test', 'silent'),
+    };
     const err = await a.perform(intent, ctx).catch((e: unknown) => e);
     expect(isRetryAfter(err) && err.code === 'payment_required' && err.retryAfterMs).toBe(PAYMENT_RETRY_MS);
   });
