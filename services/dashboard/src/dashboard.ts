@@ -6,9 +6,10 @@ import { CHANNELS, type Channel } from '@agent-ops/contracts/channels';
 import { RECEIPT_STATUSES } from '@agent-ops/contracts/receipt';
 import { CoordinatorApiError, CoordinatorClient } from '@agent-ops/coordinator/client';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
+import { connectRedisServer } from '@agent-ops/runtime/redis-connection';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { DashboardConfig } from './config.ts';
 import { LoginThrottle, type Session, Sessions, sameSecret } from './sessions.ts';
@@ -192,7 +193,7 @@ export class Dashboard {
   constructor(config: DashboardConfig, log: Logger = createLogger('dashboard')) {
     this.config = config;
     this.log = log;
-    this.redis = new Redis(config.redisUrl, {
+    this.redis = connectRedisServer(config.redisUrl, {
       maxRetriesPerRequest: 1,
       // The ready check sends INFO, which a read-only ACL user need not be allowed.
       enableReadyCheck: false,
