@@ -1,6 +1,6 @@
 import { type RedisAclSetup, runRedisAcl } from '@agent-ops/testkit/redis-acl-setup';
 import { type RedisServer, startRedisServer } from '@agent-ops/testkit/redis-server';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { coordinatorCases } from './coordinator-cases.ts';
 import { World } from './world.ts';
 
@@ -28,7 +28,7 @@ afterAll(() => {
   else process.env.REDIS_CA_FILE = caBefore;
 });
 
-coordinatorCases(async (executorConfig = {}) => {
+async function tlsWorld(executorConfig: Record<string, unknown> = {}): Promise<World> {
   const server = await startRedisServer({ configFile: setup.conf, tls: { files: setup.files } });
   const world = new World({
     coordinatorUrl: setup.url('coordinator', server.port),
@@ -38,4 +38,19 @@ coordinatorCases(async (executorConfig = {}) => {
   });
   running.push({ world, server });
   return world.start(executorConfig);
-}, ' (Redis over TLS, ACL users from pnpm redis-acl --tls)');
+}
+
+coordinatorCases(tlsWorld, ' (Redis over TLS, ACL users from pnpm redis-acl --tls)');
+
+describe('ops doctor over TLS', () => {
+  it('reports the TLS connection, its protocol and the CA it trusts', async () => {
+    const w = await tlsWorld();
+    const { checks } = await w.operator.doctor();
+    const transport = checks.find((c) => c.name === 'redis transport');
+    expect(transport).toMatchObject({ ok: true });
+    expect(transport?.warn).toBeUndefined();
+    expect(transport?.detail).toMatch(
+      /^TLS \(TLSv1\.[23]\) to 127\.0\.0\.1:\d+; server certificate checked against the CA in REDIS_CA_FILE$/,
+    );
+  });
+});
