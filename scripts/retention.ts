@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys, globalKeys } from '@agent-ops/contracts/keys';
 import { answerHelp } from '@agent-ops/runtime/cli-help';
+import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import { exportStream, trimAcknowledged, trimOlderThan } from '@agent-ops/runtime/retention';
-import { Redis } from 'ioredis';
 
 answerHelp(`usage: pnpm retention [--export DIR]
 
 Trims intents streams below what every group has acknowledged, and receipts, deadletter and
 audit older than OPS_RETENTION_DAYS (default 90). With --export, each stream is first written
-to DIR as JSONL. Environment: REDIS_URL, OPS_PREFIX, OPS_RETENTION_DAYS.`);
+to DIR as JSONL. Environment: REDIS_URL (and REDIS_CA_FILE for rediss://), OPS_PREFIX, OPS_RETENTION_DAYS.`);
 
 const prefix = process.env.OPS_PREFIX ?? 'ops';
 const days = Number(process.env.OPS_RETENTION_DAYS ?? 90);
@@ -22,7 +22,7 @@ if (!Number.isFinite(days) || days <= 0) {
   console.error('OPS_RETENTION_DAYS: must be a positive number of days');
   process.exit(2);
 }
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const maxAge = days * 86_400_000;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 try {

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import { answerHelp } from '@agent-ops/runtime/cli-help';
+import { connectRedis } from '@agent-ops/runtime/redis-connection';
+import { REDIS_TLS_VARIABLES } from '@agent-ops/runtime/redis-tls';
 import { SERVICE_NODE_FLAGS } from '@agent-ops/runtime/service-node-flags';
 import { freePort } from '@agent-ops/testkit/free-port';
 import { type ServiceProcess, startService, writeSecretsFile } from '@agent-ops/testkit/processes';
 import { NO_REDIS_HELP, redisServerBinary, startRedisServer } from '@agent-ops/testkit/redis-server';
-import { Redis } from 'ioredis';
 import { CoordinatorClient } from '../services/coordinator/src/client.ts';
 import { startDemoFakes } from './demo/fakes.ts';
 import { demoIntents } from './demo/intents.ts';
@@ -109,7 +110,11 @@ try {
       approvalKeys: { 'coordinator-1': keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
     }),
   );
-  const common = { REDIS_URL: url, OPS_PREFIX: prefix };
+  // A rediss:// REDIS_URL needs the CA (and any client certificate) in every service's environment.
+  const tlsEnv = Object.fromEntries(
+    REDIS_TLS_VARIABLES.flatMap((v) => (process.env[v] ? [[v, process.env[v]]] : [])),
+  );
+  const common = { REDIS_URL: url, OPS_PREFIX: prefix, ...tlsEnv };
   await service(
     'coordinator',
     'services/coordinator/main.mjs',
@@ -158,7 +163,7 @@ try {
     const { record } = await producer.submit(intent);
     console.log(`  ${record.state.padEnd(16)} ${intent.idempotencyKey.padEnd(22)} ${label}`);
   }
-  const redis = new Redis(url);
+  const redis = connectRedis(url);
   stops.push(async () => redis.disconnect());
   await redis.xadd(channelKeys(prefix, 'x').intents, '*', 'intent', '{"v":1,"idempotencyKey":"has spaces"}');
   console.log('  (and one malformed entry written straight to the stream: it goes to the deadletter)');

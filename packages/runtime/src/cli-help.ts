@@ -11,7 +11,10 @@ export function answerHelp(usage: string, argv: readonly string[] = process.argv
 /** The environment lines every executor's help shares. */
 export const EXECUTOR_ENV_HELP = `
 Environment (the README's table has them all):
-  REDIS_URL           the shared Redis (redis://, rediss://, redis+cluster://)   default redis://127.0.0.1:6379
+  REDIS_URL           the shared Redis (redis://, rediss://, redis+cluster://, rediss+cluster://)
+                      default redis://127.0.0.1:6379
+  REDIS_CA_FILE       for rediss://: the CA of Redis's certificate (REDIS_CERT_FILE, REDIS_KEY_FILE:
+                      a client certificate, only for tls-auth-clients yes)
   OPS_SECRETS_FILE    the account credentials, mode 0600                          required
   OPS_CONFIG_FILE     non-secret JSON: per-account limits, approval policy, keys  optional
   OPS_PREFIX, OPS_CONSUMER, OPS_LEASE_TTL_MS, OPS_CONCURRENCY, OPS_SHUTDOWN_TIMEOUT_MS,

@@ -6,8 +6,8 @@ import { DeadletterSchema } from '@agent-ops/contracts/deadletter';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { Receipt } from '@agent-ops/contracts/receipt';
 import { setGate, waitForEffectsToSettle } from '@agent-ops/runtime/gate-control';
-import { connectRedis } from '@agent-ops/runtime/redis-connection';
-import { type Cluster, Redis } from 'ioredis';
+import { connectRedis, connectRedisServer } from '@agent-ops/runtime/redis-connection';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testPrefix } from './isolation.ts';
 import { type ServiceProcess, startService } from './processes.ts';
@@ -68,10 +68,14 @@ export type ConformanceTarget = {
 const LEASE_TTL_MS = 1500;
 
 /** Runs an admin command on every node (a Cluster client would send it to one node only). */
-async function onEveryNode(nodes: Array<{ url: string }>, command: string[]): Promise<void> {
+async function onEveryNode(
+  nodes: Array<{ url: string }>,
+  env: Record<string, string>,
+  command: string[],
+): Promise<void> {
   await Promise.all(
     nodes.map(async (n) => {
-      const r = new Redis(n.url);
+      const r = connectRedisServer(n.url, {}, env);
       try {
         await r.call(command[0] as string, ...command.slice(1));
       } finally {
@@ -81,10 +85,27 @@ async function onEveryNode(nodes: Array<{ url: string }>, command: string[]): Pr
   );
 }
 
+export type ConformanceOptions = {
+  /** A 3-master Redis Cluster instead of one server. */
+  cluster?: boolean;
+  /** Redis over TLS only (no plain port); clients trust its CA through REDIS_CA_FILE. */
+  tls?: boolean;
+};
+
+function suiteName(channel: Channel, options: ConformanceOptions): string {
+  const on = options.cluster ? ' on a 3-master Redis Cluster' : '';
+  return `conformance: ${channel}-executor${on}${options.tls ? ' over TLS' : ''}`;
+}
+
 /** The runtime's promises, checked against one executor with real processes and a real Redis (or Cluster). */
-export function conformanceSuite(target: ConformanceTarget, options: { cluster?: boolean } = {}): void {
-  describe(`conformance: ${target.channel}-executor${options.cluster ? ' on a 3-master Redis Cluster' : ''}`, () => {
-    let server: { url: string; nodes: Array<{ url: string }>; stop(): Promise<void> };
+export function conformanceSuite(target: ConformanceTarget, options: ConformanceOptions = {}): void {
+  describe(suiteName(target.channel, options), () => {
+    let server: {
+      url: string;
+      nodes: Array<{ url: string }>;
+      clientEnv: Record<string, string>;
+      stop(): Promise<void>;
+    };
     let redis: Redis | Cluster;
     let fake: ConformanceFake;
     let env: Record<string, string>;
@@ -93,13 +114,14 @@ export function conformanceSuite(target: ConformanceTarget, options: { cluster?:
     const dir = mkdtempSync(join(tmpdir(), `conformance-${target.channel}-`));
 
     beforeAll(async () => {
+      const tls = options.tls ?? false;
       if (options.cluster) {
-        server = await startRedisCluster();
+        server = await startRedisCluster({ tls });
       } else {
-        const single = await startRedisServer();
-        server = { url: single.url, nodes: [single], stop: single.stop };
+        const single = await startRedisServer(tls ? { tls: {} } : {});
+        server = { url: single.url, nodes: [single], clientEnv: single.clientEnv, stop: single.stop };
       }
-      redis = connectRedis(server.url, { maxRetriesPerRequest: 3 });
+      redis = connectRedis(server.url, { maxRetriesPerRequest: 3 }, server.clientEnv);
       ({ fake, env } = await target.startFake());
     });
     afterEach(async () => {
@@ -122,6 +144,7 @@ export function conformanceSuite(target: ConformanceTarget, options: { cluster?:
       );
       const proc = startService(target.entry, {
         ...env,
+        ...server.clientEnv,
         REDIS_URL: server.url,
         OPS_PREFIX: prefix,
         OPS_LEASE_TTL_MS: String(LEASE_TTL_MS),
@@ -232,13 +255,13 @@ export function conformanceSuite(target: ConformanceTarget, options: { cluster?:
     it(`killed after the call, before commit (writes paused): ${afterTakeover}, one effect`, async () => {
       prefix = testPrefix();
       const first = await executor();
-      fake.setOnAct(() => onEveryNode(server.nodes, ['CLIENT', 'PAUSE', '10000', 'WRITE']));
+      fake.setOnAct(() => onEveryNode(server.nodes, server.clientEnv, ['CLIENT', 'PAUSE', '10000', 'WRITE']));
       await add('after-1');
       await waitFor(() => effects('after-1') === 1, 'the fake to act');
       await new Promise((r) => setTimeout(r, 300));
       await first.kill('SIGKILL');
       fake.setOnAct(null);
-      await onEveryNode(server.nodes, ['CLIENT', 'UNPAUSE']);
+      await onEveryNode(server.nodes, server.clientEnv, ['CLIENT', 'UNPAUSE']);
       await executor();
       const byKey = await settled(['after-1']);
       expect(byKey.get('after-1')?.status).toBe(afterTakeover);

@@ -1,18 +1,36 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { connectRedisServer } from '@agent-ops/runtime/redis-connection';
+import { writeTlsFiles } from '@agent-ops/runtime/tls-certificates';
 import { type RedisServer, startRedisServer } from './redis-server.ts';
 
-export type RedisCluster = { url: string; nodes: RedisServer[]; stop(): Promise<void> };
+export type RedisCluster = {
+  url: string;
+  nodes: RedisServer[];
+  /** What a client's environment needs to reach it (REDIS_CA_FILE); empty without TLS. */
+  clientEnv: Record<string, string>;
+  stop(): Promise<void>;
+};
 
-export type RedisClusterOptions = { appendfsync?: 'always' | 'everysec' | 'no' };
+export type RedisClusterOptions = {
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Every node TLS only, the cluster bus too (tls-cluster yes): `rediss+cluster://`. */
+  tls?: boolean;
+};
 
 /** A local Redis Cluster of three masters (no replicas) on free ports, made with redis-cli --cluster create. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  // One CA and one certificate for 127.0.0.1 serve every node, as one operator's setup would.
+  const tlsDir = options.tls ? mkdtempSync(join(tmpdir(), 'agent-ops-cluster-tls-')) : null;
+  const files = tlsDir ? writeTlsFiles(tlsDir, { hosts: ['127.0.0.1', 'localhost'] }) : null;
   const nodes = await Promise.all(
     [0, 1, 2].map(() =>
       startRedisServer({
         ...(options.appendfsync ? { appendfsync: options.appendfsync } : {}),
+        ...(files ? { tls: { files } } : {}),
         args: [
           '--cluster-enabled',
           'yes',
@@ -20,12 +38,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           'nodes.conf',
           '--cluster-node-timeout',
           '5000',
+          ...(files ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
         ],
       }),
     ),
   );
+  const clientEnv: Record<string, string> = files ? { REDIS_CA_FILE: files.caFile } : {};
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   };
   const create = spawnSync(
     process.env.REDIS_CLI_BIN ?? 'redis-cli',
@@ -36,6 +57,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       '--cluster-replicas',
       '0',
       '--cluster-yes',
+      ...(files ? ['--tls', '--cacert', files.caFile] : []),
     ],
     { encoding: 'utf8', timeout: 30_000 },
   );
@@ -45,7 +67,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
   // Every node must agree the cluster is up before a client may rely on its slot map.
   for (const n of nodes) {
-    const r = new Redis(n.url);
+    const r = connectRedisServer(n.url, {}, clientEnv);
     try {
       for (let i = 0; ; i += 1) {
         if (/cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO')))) break;
@@ -56,5 +78,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       r.disconnect();
     }
   }
-  return { url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, nodes, stop };
+  const scheme = files ? 'rediss+cluster' : 'redis+cluster';
+  return { url: `${scheme}://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, nodes, clientEnv, stop };
 }

@@ -4,13 +4,29 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type TlsFiles, writeTlsFiles } from '@agent-ops/runtime/tls-certificates';
 import { freePort } from './free-port.ts';
+import { tlsPing } from './tls-ping.ts';
 
 export type RedisServerOptions = {
   /** `appendonly yes` with this fsync policy; off (no persistence at all) when omitted. */
   appendfsync?: 'always' | 'everysec' | 'no';
   /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   args?: string[];
+  /** TLS only (`port 0`, `tls-port`): clients need `rediss://` and the server's `clientEnv`. */
+  tls?: RedisServerTls;
+  /**
+   * A redis.conf read first (e.g. what `pnpm redis-acl --tls` wrote). Its port, bind and dir are
+   * overridden to keep the server private; its TLS files and aclfile are used as written.
+   */
+  configFile?: string;
+};
+
+export type RedisServerTls = {
+  /** The CA and certificates to use; a fresh CA and a certificate for 127.0.0.1 when omitted. */
+  files?: TlsFiles;
+  /** `tls-auth-clients yes`: a client must present a certificate signed by the CA. */
+  authClients?: boolean;
 };
 
 /** A private `redis-server` process on a free port, which a test may kill and restart. */
@@ -18,6 +34,10 @@ export type RedisServer = {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  /** The TLS files in use, when started with `tls`. */
+  readonly tls: TlsFiles | null;
+  /** What a client's environment needs to reach it (REDIS_CA_FILE, ...); empty without TLS. */
+  readonly clientEnv: Record<string, string>;
   pid(): number | undefined;
   /** SIGKILL, as a crash would; data not yet fsynced is lost. */
   kill(): Promise<void>;
@@ -66,9 +86,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (!bin) throw new Error(NO_REDIS_HELP);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'agent-ops-redis-'));
+  const tls = options.tls ? (options.tls.files ?? freshTlsFiles(dir, options.tls)) : null;
+  const clientEnv = tls ? tlsClientEnv(tls, options.tls?.authClients ?? false) : {};
   const args = [
-    '--port',
-    String(port),
+    ...(options.configFile ? [options.configFile] : []),
+    ...(tls ? tlsArgs(port, tls, options) : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
     '--dir',
@@ -97,7 +119,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     try {
       await waitUntil(async () => {
         if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}: ${stderr}`);
-        return ping(port);
+        return tls ? tlsPing(port, clientEnv) : ping(port);
       }, `redis-server on port ${port}`);
     } catch (err) {
       proc.kill('SIGKILL');
@@ -115,9 +137,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
+    tls,
+    clientEnv,
     pid: () => child?.pid,
     kill,
     restart: async () => {
@@ -129,6 +153,39 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function freshTlsFiles(dir: string, tls: RedisServerTls): TlsFiles {
+  return writeTlsFiles(join(dir, 'tls'), {
+    hosts: ['127.0.0.1', 'localhost'],
+    clientCertificate: tls.authClients ?? false,
+  });
+}
+
+/** No plain port at all, as in production; a configFile keeps its own TLS file lines. */
+function tlsArgs(port: number, tls: TlsFiles, options: RedisServerOptions): string[] {
+  const ports = ['--port', '0', '--tls-port', String(port)];
+  if (options.configFile) return ports;
+  return [
+    ...ports,
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    options.tls?.authClients ? 'yes' : 'no',
+  ];
+}
+
+function tlsClientEnv(tls: TlsFiles, authClients: boolean): Record<string, string> {
+  const env: Record<string, string> = { REDIS_CA_FILE: tls.caFile };
+  if (authClients && tls.client) {
+    env.REDIS_CERT_FILE = tls.client.certFile;
+    env.REDIS_KEY_FILE = tls.client.keyFile;
+  }
+  return env;
 }
 
 export const NO_REDIS_HELP = [

@@ -1,15 +1,44 @@
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { COORDINATOR_GROUP, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
+import { type RedisTransport, redisTransport } from '@agent-ops/runtime/redis-transport';
 import type { CoordinatorContext } from './context.ts';
 
-export type Check = { name: string; ok: boolean; detail: string };
+/** `warn`: worth a person's attention, yet not a failure (`ops doctor` still exits 0). */
+export type Check = { name: string; ok: boolean; detail: string; warn?: boolean };
 
 function info(text: string, field: string): string | undefined {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim();
 }
 
-/** What an operator should know before trusting the system: versions, persistence, groups, lag, clocks, config. */
+/** How the coordinator reaches Redis, read from its live connection. */
+export function transportCheck(t: RedisTransport): Check {
+  const to = t.endpoints.join(', ');
+  if (t.tls) {
+    const trust = t.ownCa ? 'the CA in REDIS_CA_FILE' : "the system's CAs";
+    const cert = t.clientCertificate ? ', with a client certificate' : '';
+    return {
+      name: 'redis transport',
+      ok: true,
+      detail: `TLS (${t.protocol ?? 'not connected'}) to ${to}; server certificate checked against ${trust}${cert}`,
+    };
+  }
+  if (t.loopback)
+    return {
+      name: 'redis transport',
+      ok: true,
+      detail: `plain TCP to ${to}, on this host only (from another host, reach Redis over TLS: rediss://)`,
+    };
+  // Not a failure: the link may be encrypted below Redis (a VPN), which the client cannot see.
+  return {
+    name: 'redis transport',
+    ok: true,
+    warn: true,
+    detail: `plain TCP to ${to} across the network: intents, receipts and ACL passwords travel in clear; use rediss:// (pnpm redis-acl --tls)`,
+  };
+}
+
+/** What an operator should know before trusting the system: versions, persistence, transport, groups, lag, clocks, config. */
 export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
   const checks: Check[] = [];
   const [server, persistence] = await Promise.all([ctx.redis.info('server'), ctx.redis.info('persistence')]);
@@ -19,6 +48,7 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
     ok: Number(version.split('.')[0]) >= 6,
     detail: `${version} (6.2 or newer needed, 7.0 tested)`,
   });
+  checks.push(transportCheck(redisTransport(ctx.redis)));
   const aof = info(persistence, 'aof_enabled') === '1';
   checks.push({
     name: 'persistence',

@@ -156,6 +156,10 @@ describe('the ops CLI, run as a process', () => {
     const checks = JSON.parse(doctor.stdout) as Array<{ name: string; ok: boolean }>;
     expect(checks.find((c) => c.name === 'x executors')?.ok).toBe(true);
     expect(checks.find((c) => c.name === 'persistence')).toBeDefined();
+    expect(checks.find((c) => c.name === 'redis transport')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^plain TCP to 127\.0\.0\.1:\d+, on this host only/),
+    });
     const audit = await ops(['audit', '--json']);
     expect(JSON.parse(audit.stdout).map((e: { action: string }) => e.action)).toContain('gate_changed');
   });

@@ -15,12 +15,29 @@ export const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';
 export const PRODUCER_TOKEN = 'producer-token-0123456789abcdef';
 const X_ENTRY = join(import.meta.dirname, '..', '..', 'x-executor', 'src', 'main.ts');
 
+/** Where a World's parts reach Redis: one URL for all, or one per role (ACL users, TLS). */
+export type WorldRedis = {
+  /** The coordinator's URL, also the test's own client (it reads all under the prefix). */
+  coordinatorUrl: string;
+  /** The executor's; the coordinator's when omitted. */
+  executorUrl?: string;
+  /**
+   * TLS variables (REDIS_CA_FILE) for the executor process. The coordinator runs in this process
+   * and reads them from process.env, as the service does from its own.
+   */
+  clientEnv?: Record<string, string>;
+  /** The key prefix; ACL users are bound to one (`ops`), otherwise each World has its own. */
+  prefix?: string;
+};
+
 /** A coordinator, an x-executor process that trusts its public key, a fake X, one Redis prefix. */
 export class World {
-  readonly prefix = testPrefix('co');
+  readonly prefix: string;
   readonly dir = mkdtempSync(join(tmpdir(), 'coordinator-'));
   readonly redis: Redis;
   readonly redisUrl: string;
+  private readonly executorUrl: string;
+  private readonly clientEnv: Record<string, string>;
   fake!: FakeX;
   coordinator!: Coordinator;
   executor: ServiceProcess | undefined;
@@ -28,9 +45,13 @@ export class World {
   producer!: CoordinatorClient;
   private readonly keys = generateKeyPairSync('ed25519');
 
-  constructor(redisUrl: string) {
-    this.redisUrl = redisUrl;
-    this.redis = redisClient(redisUrl);
+  constructor(redis: string | WorldRedis) {
+    const r = typeof redis === 'string' ? { coordinatorUrl: redis } : redis;
+    this.redisUrl = r.coordinatorUrl;
+    this.executorUrl = r.executorUrl ?? r.coordinatorUrl;
+    this.clientEnv = r.clientEnv ?? {};
+    this.prefix = r.prefix ?? testPrefix('co');
+    this.redis = redisClient(this.redisUrl);
   }
 
   get auditFile(): string {
@@ -86,7 +107,8 @@ export class World {
       }),
     );
     this.executor = startService(X_ENTRY, {
-      REDIS_URL: this.redisUrl,
+      ...this.clientEnv,
+      REDIS_URL: this.executorUrl,
       OPS_PREFIX: this.prefix,
       OPS_SECRETS_FILE: secrets,
       OPS_CONFIG_FILE: configFile,

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { CoordinatorClient } from '@agent-ops/coordinator/client';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
+import { connectRedisServer } from '@agent-ops/runtime/redis-connection';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { registerActionRoutes } from './action-routes.ts';
 import type { DashboardConfig } from './config.ts';
 import { errorHandler } from './http-errors.ts';
@@ -34,7 +35,7 @@ export class Dashboard {
   constructor(config: DashboardConfig, log: Logger = createLogger('dashboard')) {
     this.config = config;
     this.log = log;
-    this.redis = new Redis(config.redisUrl, {
+    this.redis = connectRedisServer(config.redisUrl, {
       maxRetriesPerRequest: 1,
       // The ready check sends INFO, which a read-only ACL user need not be allowed.
       enableReadyCheck: false,

@@ -254,7 +254,7 @@ export const COMMANDS: Record<string, Command> = {
       out.print(
         table(
           ['', 'CHECK', 'DETAIL'],
-          checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.detail]),
+          checks.map((c) => [c.ok ? (c.warn ? 'WARN' : 'ok') : 'FAIL', c.name, c.detail]),
         ),
       );
     return checks.every((c) => c.ok) ? EXIT.ok : EXIT.refused;
