@@ -163,6 +163,9 @@ describe('SIGKILL of email-executors mid-send, against aiosmtpd and dovecot', ()
       else expect(status, `${kind} ${key}`).toBe('unknown');
       expect(delivered(key), key).toBe(1);
     }
+    // The IMAP password reached no log line or receipt of any executor, killed or not.
+    const records = JSON.stringify(all) + procs.map((p) => p.output()).join('\n');
+    expect(records).not.toContain(IMAP_PASSWORD);
     const unknown = all.filter((r) => r.status === 'unknown').map((r) => r.idempotencyKey);
     expect(unknown.sort()).toEqual(
       killed
