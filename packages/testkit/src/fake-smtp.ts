@@ -81,6 +81,14 @@ export type FakeSmtpOptions = {
   name?: string;
   /** Message size limit, bytes (SIZE extension); bigger messages get a 552. */
   size?: number;
+  /**
+   * Offer AUTH XOAUTH2 (Gmail's SMTP): the user and bearer token are valid when this says so,
+   * e.g. a FakeGmail's `accessTokenOf`. A refusal answers as Gmail does: a 334 with the JSON
+   * error challenge, then 535 (developers.google.com/gmail/imap/xoauth2-protocol).
+   */
+  xoauth2?: (user: string, accessToken: string) => boolean;
+  /** Called with every message stored, before onAct: where a provider files it into Sent. */
+  onStore?: (msg: FakeSmtpMessage) => void;
 };
 
 type SmtpError = Error & { responseCode?: number };
@@ -113,6 +121,8 @@ export class FakeSmtp {
   private readonly users: Record<string, string>;
   private readonly name: string;
   private readonly size: number | undefined;
+  private readonly xoauth2: FakeSmtpOptions['xoauth2'];
+  private readonly onStore: FakeSmtpOptions['onStore'];
   private faults: FakeSmtpFault[] = [];
   private server: SMTPServer | undefined;
   private readonly sockets = new Set<Socket>();
@@ -124,6 +134,8 @@ export class FakeSmtp {
     this.latencyMs = options.latencyMs ?? 0;
     this.name = options.name ?? 'fake-smtp.test';
     this.size = options.size;
+    this.xoauth2 = options.xoauth2;
+    this.onStore = options.onStore;
   }
 
   async start(port = 0): Promise<this> {
@@ -132,7 +144,7 @@ export class FakeSmtp {
       secure: false,
       authOptional: true,
       allowInsecureAuth: true,
-      authMethods: ['PLAIN', 'LOGIN'],
+      authMethods: this.xoauth2 ? ['PLAIN', 'LOGIN', 'XOAUTH2'] : ['PLAIN', 'LOGIN'],
       disabledCommands: ['STARTTLS'],
       disableReverseLookup: true,
       logger: false,
@@ -255,6 +267,14 @@ export class FakeSmtp {
     entry.call.user = auth.username ?? null;
     await this.delay();
     this.replyFault(entry, 'auth');
+    if (auth.method === 'XOAUTH2') {
+      if (this.xoauth2?.(auth.username ?? '', auth.accessToken ?? '')) {
+        entry.call.answer = { code: 235, message: 'Authentication successful' };
+        return { user: auth.username };
+      }
+      entry.call.answer = { code: 535, message: 'Username and Password not accepted' };
+      return { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } };
+    }
     const expected = auth.username === undefined ? undefined : this.users[auth.username];
     if (expected === undefined || auth.password !== expected) {
       entry.call.answer = { code: 535, message: 'Error: Authentication credentials invalid' };
@@ -319,6 +339,7 @@ export class FakeSmtp {
     const msg = await this.parse(raw, session);
     this.messages.push(msg);
     entry.call.accepted = true;
+    this.onStore?.(msg);
     await this.onAct?.(msg);
 
     if (entry.fault?.kind === 'act_then_drop') {

@@ -1,75 +1,38 @@
-import { NonRetryableError } from '@agent-ops/contracts/errors';
+import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
 import type { ChannelIntent } from '@agent-ops/contracts/intent';
-import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type {
+  ChannelAdapter,
+  EffectContext,
+  EffectResult,
+  ReconcileResult,
+} from '@agent-ops/runtime/adapter';
 import type { EmailAccount } from './email-secrets.ts';
+import { finalDotMark, lastFinalDot } from './final-dot.ts';
+import { GmailSentLookup } from './gmail-sent.ts';
+import { ImapSentLookup } from './imap-sent.ts';
 import { messageIdFor } from './message-id.ts';
-import { classifySmtpError } from './smtp-errors.ts';
+import type { SentLookup } from './sent-lookup.ts';
+import { type GmailEndpoints, SentUnknownError, sendWithFinalDotMark } from './smtp-send.ts';
 
 type EmailIntent = ChannelIntent<'email'>;
-type SendMail = EmailIntent['payload'];
 
-function transportOptions(a: EmailAccount, logger: SMTPTransport.Options['logger']): SMTPTransport.Options {
-  const common = {
-    // One connection per message: a pool re-queues messages by itself, and the runtime decides retries.
-    pool: false,
-    connectionTimeout: a.timeouts.connectMs,
-    greetingTimeout: a.timeouts.connectMs,
-    socketTimeout: a.timeouts.socketMs,
-    logger,
-  };
-  if (a.gmail) {
-    return {
-      ...common,
-      service: 'gmail',
-      auth: {
-        type: 'OAuth2',
-        user: a.gmail.user,
-        clientId: a.gmail.clientId,
-        clientSecret: a.gmail.clientSecret,
-        refreshToken: a.gmail.refreshToken,
-      },
-    } as SMTPTransport.Options;
-  }
-  const smtp = a.smtp as NonNullable<EmailAccount['smtp']>;
-  return {
-    ...common,
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === 'tls',
-    requireTLS: smtp.tls === 'starttls',
-    ignoreTLS: smtp.tls === 'none',
-    auth: smtp.user ? { user: smtp.user, pass: smtp.password } : undefined,
-  };
-}
-
-/**
- * A nodemailer logger that only notes when the whole message, final dot included, has
- * been written: what separates "not accepted" from "may have been accepted".
- */
-function messageWrittenProbe() {
-  const probe = { written: false };
-  const noop = () => {};
-  const logger = {
-    level: noop,
-    trace: noop,
-    debug: noop,
-    warn: noop,
-    error: noop,
-    fatal: noop,
-    info: (meta: { tnx?: string }) => {
-      if (meta?.tnx === 'message') probe.written = true;
-    },
-  };
-  return { probe, logger: logger as unknown as SMTPTransport.Options['logger'] };
-}
+export type EmailAdapterOptions = { gmail?: GmailEndpoints };
 
 export class EmailAdapter implements ChannelAdapter<'email'> {
   readonly channel = 'email' as const;
   private readonly accounts: Map<string, EmailAccount>;
+  private readonly gmail: GmailEndpoints;
+  private readonly lookups = new Map<string, SentLookup | null>();
+  /**
+   * The final dot of an attempt of this process whose outcome is unknown, by key: the runtime
+   * reconciles right after perform throws, and `ctx.previousMarks` holds only the marks of
+   * earlier owners' attempts, not this one's.
+   */
+  private readonly ownDots = new Map<string, { attempt: number; at: number }>();
 
-  constructor(accounts: Map<string, EmailAccount>) {
+  constructor(accounts: Map<string, EmailAccount>, options: EmailAdapterOptions = {}) {
     this.accounts = accounts;
+    this.gmail = options.gmail ?? {};
   }
 
   hasAccount(account: string): boolean {
@@ -95,55 +58,99 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
     for (const a of this.accounts.values()) {
       if (a.smtp?.password) out.push(a.smtp.password);
       if (a.gmail) out.push(a.gmail.clientSecret, a.gmail.refreshToken);
+      if (a.imap) out.push(a.imap.password);
     }
     return out;
   }
 
-  async perform(intent: EmailIntent): Promise<EffectResult> {
+  private account(intent: EmailIntent): EmailAccount {
     const account = this.accounts.get(intent.account);
     if (!account)
       throw new NonRetryableError(`account ${intent.account} has no email settings`, 'unknown_account');
-    const mail: SendMail = intent.payload;
-    const domain = account.messageIdDomain ?? (mail.from.split('@')[1] as string);
-    const messageId = messageIdFor(intent.idempotencyKey, domain);
-    const { probe, logger } = messageWrittenProbe();
-    // Loaded on the first send, not at start: it is a sixth of the executor's start-up.
-    const { default: nodemailer } = await import('nodemailer');
-    const transport = nodemailer.createTransport(transportOptions(account, logger));
+    return account;
+  }
+
+  private messageId(intent: EmailIntent, account: EmailAccount): string {
+    const domain = account.messageIdDomain ?? (intent.payload.from.split('@')[1] as string);
+    return messageIdFor(intent.idempotencyKey, domain);
+  }
+
+  async perform(intent: EmailIntent, ctx: EffectContext): Promise<EffectResult> {
+    const account = this.account(intent);
+    const messageId = this.messageId(intent, account);
+    const key = intent.idempotencyKey;
+    this.ownDots.delete(key);
     try {
-      await transport.sendMail({
+      await sendWithFinalDotMark({
+        account,
+        gmail: this.gmail,
         messageId,
-        from: mail.from,
-        to: mail.to,
-        cc: mail.cc,
-        bcc: mail.bcc,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        replyTo: mail.replyTo,
-        inReplyTo: mail.inReplyTo,
-        references: mail.references,
-        attachments: mail.attachments?.map((a) => ({
-          filename: a.filename,
-          contentType: a.contentType,
-          content: Buffer.from(a.contentBase64, 'base64'),
-        })),
+        mail: intent.payload,
+        mark: ctx.mark,
       });
     } catch (err) {
-      throw classifySmtpError(err, probe.written);
-    } finally {
-      transport.close();
+      if (err instanceof OutcomeUnknownError) {
+        const at = err instanceof SentUnknownError ? err.finalDotAt : Date.now();
+        this.ownDots.set(key, { attempt: ctx.attempt, at });
+      }
+      throw err;
     }
     return { externalId: messageId, url: null };
   }
 
-  /** SMTP has no way to ask whether a message arrived: park it for a person, unless the account accepts a resend. */
-  async reconcile(intent: EmailIntent): Promise<ReconcileResult> {
-    if (this.accounts.get(intent.account)?.atLeastOnce) return { outcome: 'not_done' };
-    return {
-      outcome: 'unknown',
-      reason:
-        'SMTP cannot tell whether the message was accepted; check the recipient or the sent folder, then resolve',
-    };
+  private lookup(accountName: string, account: EmailAccount): SentLookup | null {
+    if (!this.lookups.has(accountName)) {
+      const timeoutMs = account.timeouts.socketMs;
+      this.lookups.set(
+        accountName,
+        account.gmail
+          ? new GmailSentLookup(account.gmail, this.gmail, timeoutMs)
+          : account.imap
+            ? new ImapSentLookup(account.imap, account.timeouts)
+            : null,
+      );
+    }
+    return this.lookups.get(accountName) ?? null;
+  }
+
+  /**
+   * An attempt that never reached its final dot cannot have been accepted (RFC 5321 §4.1.1.4),
+   * so without a `final_dot` mark the message is sent (again, with the same Message-ID). With
+   * one, the provider's Sent mail is asked where it can be (Gmail API, IMAP); what stays open is
+   * parked for a person, or sent again where the account chose `atLeastOnce`.
+   */
+  async reconcile(intent: EmailIntent, ctx: EffectContext): Promise<ReconcileResult> {
+    const account = this.account(intent);
+    const key = intent.idempotencyKey;
+    const own = this.ownDots.get(key);
+    this.ownDots.delete(key);
+    const marks =
+      own && own.attempt === ctx.attempt ? [...ctx.previousMarks, finalDotMark(own.at)] : ctx.previousMarks;
+    const dotAt = lastFinalDot(marks);
+    if (dotAt === null) return { outcome: 'not_done' };
+
+    const messageId = this.messageId(intent, account);
+    const lookup = this.lookup(intent.account, account);
+    if (!lookup) {
+      if (account.atLeastOnce) return { outcome: 'not_done' };
+      return {
+        outcome: 'unknown',
+        reason:
+          'the final dot of DATA was written and SMTP cannot tell whether the server accepted it; check the recipient or the sent folder, then resolve',
+      };
+    }
+    // Throws when the provider cannot be asked now: the runtime keeps the attempt armed and comes back.
+    if ((await lookup.find(messageId)) === 'found') {
+      return { outcome: 'done', result: { externalId: messageId, url: null } };
+    }
+    const waitedMs = Date.now() - dotAt;
+    if (waitedMs < account.sentSettleMs) {
+      throw new RetryAfterError(
+        `${messageId} is not in Sent ${Math.round(waitedMs / 1000)} s after its final dot; asking again until ${Math.round(account.sentSettleMs / 1000)} s have passed`,
+        account.sentSettleMs - waitedMs,
+        'not_in_sent_yet',
+      );
+    }
+    return { outcome: 'not_done' };
   }
 }

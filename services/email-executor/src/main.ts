@@ -5,5 +5,13 @@ import { EmailSecretsSchema, emailAccounts } from './email-secrets.ts';
 await runChannelExecutor({
   channel: 'email',
   secrets: EmailSecretsSchema,
-  adapter: (secrets) => new EmailAdapter(emailAccounts(secrets)),
+  adapter: (secrets) =>
+    new EmailAdapter(emailAccounts(secrets), {
+      // Unset in production; tests point Gmail's SMTP, token endpoint and API at fakes.
+      gmail: {
+        smtpUrl: process.env.GMAIL_SMTP_URL,
+        tokenUrl: process.env.GOOGLE_OAUTH_TOKEN_URL,
+        rootUrl: process.env.GOOGLE_API_ROOT_URL,
+      },
+    }),
 });

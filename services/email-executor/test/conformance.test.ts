@@ -6,8 +6,10 @@ import { writeSecretsFile } from '@agent-ops/testkit/processes';
 conformanceSuite({
   channel: 'email',
   entry: join(import.meta.dirname, '..', 'src', 'main.ts'),
-  // SMTP cannot be asked whether a message arrived: a takeover parks the key for a person.
-  takeover: 'parks',
+  // An attempt killed before its final dot (the fake holds RCPT TO) left no final_dot mark: no
+  // message can have been accepted, so the next owner sends it. Once the dot was written, plain
+  // SMTP cannot be asked whether the server accepted it: the key is parked for a person.
+  takeover: 'parks-after-effect',
   intent: (key, marker) => ({
     v: 1,
     idempotencyKey: key,
