@@ -54,6 +54,8 @@ type Attempt = {
   firstTriedAt: number;
   /** Marks of the earlier attempts still in doubt, from a takeover's begin. */
   previousMarks: readonly string[];
+  /** Marks this attempt made (recorded in Redis too), for its own reconcile. */
+  marks: string[];
   log: Logger;
 };
 
@@ -144,6 +146,7 @@ export class IntentProcessor {
           startedAt: new Date(),
           firstTriedAt: Date.now(),
           previousMarks: [],
+          marks: [],
           log,
         };
         const settled = await this.commit(a, 'rejected', null, verdict.error);
@@ -162,18 +165,25 @@ export class IntentProcessor {
       startedAt: new Date(begin.startedAt),
       firstTriedAt: Math.min(firstTried ?? begin.startedAt, begin.startedAt),
       previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
+      marks: [],
       log,
     };
     if (begin.code === 'takeover') {
       log.warn({ previous: begin.previous }, 'took over an armed attempt: reconciling before any call');
-      const settled = await this.reconcileAndSettle(a, null);
-      if (settled) return settled;
+      // The lease is kept while reconcile reads the API, as during a call.
+      const keeper = this.keepLease(a);
+      try {
+        const settled = await this.reconcileAndSettle(a, null);
+        if (settled) return settled;
+      } finally {
+        keeper.stop();
+      }
     }
     return this.effect(a);
   }
 
   private async effect(a: Attempt): Promise<Disposition> {
-    const { limits, adapter, breakers, ledger, options } = this.d;
+    const { limits, adapter, breakers } = this.d;
     const group = adapter.rateLimitGroup(a.intent.action);
     const take = await limits.take(a.intent.account, group).catch((err: unknown) => {
       a.log.error({ err }, 'rate limiter unavailable: no call without it');
@@ -185,13 +195,7 @@ export class IntentProcessor {
       return 'settled';
     }
 
-    const keeper = new LeaseKeeper(ledger, {
-      key: a.intent.idempotencyKey,
-      token: a.token,
-      ttlMs: options.leaseTtlMs,
-      consumer: options.consumer,
-      intentId: a.msg.id,
-    }).start();
+    const keeper = this.keepLease(a);
     try {
       if (!keeper.held()) {
         a.log.warn('lease lost before the call: leaving the entry for its next owner');
@@ -204,6 +208,16 @@ export class IntentProcessor {
     } finally {
       keeper.stop();
     }
+  }
+
+  private keepLease(a: Attempt): LeaseKeeper {
+    return new LeaseKeeper(this.d.ledger, {
+      key: a.intent.idempotencyKey,
+      token: a.token,
+      ttlMs: this.d.options.leaseTtlMs,
+      consumer: this.d.options.consumer,
+      intentId: a.msg.id,
+    }).start();
   }
 
   private async onEffectError(a: Attempt, err: unknown): Promise<Disposition> {
@@ -411,8 +425,10 @@ export class IntentProcessor {
       cause: cause ? { code: cause.code, message: cause.message } : null,
       attempt: a.attempt,
       startedAt: a.startedAt,
-      previousMarks: a.previousMarks,
+      // After this attempt's own unknown outcome, its own marks count as much as earlier ones.
+      previousMarks: [...a.previousMarks, ...a.marks],
       mark: async (name) => {
+        a.marks.push(name);
         if (!(await this.d.ledger.mark(a.intent.idempotencyKey, a.token, name)))
           throw new RetryAfterError(
             `the lease on ${a.intent.idempotencyKey} passed to another owner before ${name}`,
