@@ -23,12 +23,6 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
   private readonly accounts: Map<string, EmailAccount>;
   private readonly gmail: GmailEndpoints;
   private readonly lookups = new Map<string, SentLookup | null>();
-  /**
-   * The final dot of an attempt of this process whose outcome is unknown, by key: the runtime
-   * reconciles right after perform throws, and `ctx.previousMarks` holds only the marks of
-   * earlier owners' attempts, not this one's.
-   */
-  private readonly ownDots = new Map<string, { attempt: number; at: number }>();
 
   constructor(accounts: Map<string, EmailAccount>, options: EmailAdapterOptions = {}) {
     this.accounts = accounts;
@@ -78,23 +72,13 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
   async perform(intent: EmailIntent, ctx: EffectContext): Promise<EffectResult> {
     const account = this.account(intent);
     const messageId = this.messageId(intent, account);
-    const key = intent.idempotencyKey;
-    this.ownDots.delete(key);
-    try {
-      await sendWithFinalDotMark({
-        account,
-        gmail: this.gmail,
-        messageId,
-        mail: intent.payload,
-        mark: ctx.mark,
-      });
-    } catch (err) {
-      if (err instanceof OutcomeUnknownError) {
-        const at = err instanceof SentUnknownError ? err.finalDotAt : Date.now();
-        this.ownDots.set(key, { attempt: ctx.attempt, at });
-      }
-      throw err;
-    }
+    await sendWithFinalDotMark({
+      account,
+      gmail: this.gmail,
+      messageId,
+      mail: intent.payload,
+      mark: ctx.mark,
+    });
     return { externalId: messageId, url: null };
   }
 
@@ -121,12 +105,8 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
    */
   async reconcile(intent: EmailIntent, ctx: EffectContext): Promise<ReconcileResult> {
     const account = this.account(intent);
-    const key = intent.idempotencyKey;
-    const own = this.ownDots.get(key);
-    this.ownDots.delete(key);
-    const marks =
-      own && own.attempt === ctx.attempt ? [...ctx.previousMarks, finalDotMark(own.at)] : ctx.previousMarks;
-    const dotAt = lastFinalDot(marks);
+    // The marks of every attempt still in doubt, this one's included (the runtime adds them).
+    const dotAt = lastFinalDot(ctx.previousMarks);
     if (dotAt === null) return { outcome: 'not_done' };
 
     const messageId = this.messageId(intent, account);
