@@ -23,6 +23,7 @@ export function aclRules(prefix: string): Record<RedisRole, string> {
     `~${p}:{*}:armed`,
     `~${p}:{*}:attempts`,
     `~${p}:{*}:breakers`,
+    `~${p}:{*}:consumers`,
     `~${p}:{*}:rl:*`,
     `~${p}:{*}:bull:*`,
   ].join(' ');

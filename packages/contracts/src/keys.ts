@@ -37,6 +37,12 @@ export function channelKeys(prefix: string, channel: Channel) {
     attempts: `${base}:attempts`,
     /** Hash: account -> JSON of the breaker state, for the dashboard. */
     breakers: `${base}:breakers`,
+    /**
+     * Hash: consumer name -> JSON {at (ms), host, pid} of each live executor, renewed every few
+     * seconds: a consumer group lists a consumer only once it has read an entry (Redis 7.0), so
+     * an idle channel's executors would otherwise look absent.
+     */
+    consumers: `${base}:consumers`,
     /** Key prefix of rate-limiter-flexible's counters. */
     rateLimit: `${base}:rl`,
     /** BullMQ prefix of this channel's delayed re-appends and the coordinator's schedules. */

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { hostname } from 'node:os';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { ReplyError } from 'ioredis';
@@ -24,6 +25,9 @@ type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
  * with bounded concurrency, holds work while the gate is closed, and takes over what dead
  * consumers left. Signal handling belongs to the process entry, not here.
  */
+/** How often a live executor renews its entry in the channel's `consumers` hash. */
+export const HEARTBEAT_MS = 5000;
+
 export class Executor {
   readonly options: ExecutorOptions;
   private stateValue: ExecutorState = 'created';
@@ -112,9 +116,21 @@ export class Executor {
     this.readLoop = this.runReadLoop();
     this.every(this.options.reclaimIntervalMs, () => this.reclaimer.sweep());
     this.every(this.options.gatePollMs, () => this.retryHeld());
+    await this.heartbeat();
+    this.every(HEARTBEAT_MS, () => this.heartbeat());
     this.log.info(
       { stream: intents, group: EXECUTORS_GROUP, metrics: this.metricsServer?.url },
       'executor running',
+    );
+  }
+
+  /** Says this consumer is alive, for `ops doctor` and the dashboard (contracts: `consumers`). */
+  private async heartbeat(): Promise<void> {
+    const at = Date.now();
+    await this.redis.hset(
+      this.ledger.keys.consumers,
+      this.options.consumer,
+      JSON.stringify({ at, host: hostname(), pid: process.pid }),
     );
   }
 
@@ -270,6 +286,7 @@ export class Executor {
     this.held = [];
     this.localGate.stop();
     this.breakers.shutdown();
+    await this.redis.hdel(this.ledger.keys.consumers, this.options.consumer).catch(() => {});
     await Promise.allSettled([this.later.close(), this.adapter.close?.(), this.metricsServer?.close()]);
     this.redis.disconnect();
     this.stateValue = 'closed';

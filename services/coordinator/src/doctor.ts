@@ -5,6 +5,9 @@ import { type RedisTransport, redisTransport } from '@agent-ops/runtime/redis-tr
 import type { CoordinatorContext } from './context.ts';
 
 /** `warn`: worth a person's attention, yet not a failure (`ops doctor` still exits 0). */
+/** An executor whose heartbeat (every 5 s) is older than this is taken for gone. */
+const LIVE_WITHIN_MS = 30_000;
+
 export type Check = { name: string; ok: boolean; detail: string; warn?: boolean };
 
 function info(text: string, field: string): string | undefined {
@@ -75,11 +78,16 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
     const executors = groups
       .map((g) => fieldsToRecord(g.map(String)))
       .find((g) => g.name === EXECUTORS_GROUP);
+    // Live by their heartbeat: the group lists a consumer only once it has read an entry.
+    const beats = Object.values(await ctx.redis.hgetall(k.consumers));
+    const live = beats.filter(
+      (b) => Number((JSON.parse(b) as { at?: number }).at) > Date.now() - LIVE_WITHIN_MS,
+    );
     checks.push({
       name: `${channel} executors`,
-      ok: executors !== undefined && Number(executors.consumers) > 0,
+      ok: executors !== undefined && live.length > 0,
       detail: executors
-        ? `${executors.consumers} consumers, ${executors.pending} pending, lag ${executors.lag ?? 'n/a'}`
+        ? `${live.length} live (heartbeat within ${LIVE_WITHIN_MS / 1000} s), ${executors.pending} pending, lag ${executors.lag ?? 'n/a'}`
         : `no executor has started on ${k.intents}`,
     });
     let projection: unknown[][] = [];

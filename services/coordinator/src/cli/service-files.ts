@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { SERVICE_NODE_FLAGS } from '@agent-ops/runtime/service-node-flags';
 
@@ -35,6 +35,10 @@ export type ServiceFile = { name: string; label: string; content: string };
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** An optional env file of one service, beside the role's: `<dir of the role's env file>/<service>.env`. */
+export const serviceEnvFileOf = (o: ServiceFileOptions, service: string) =>
+  join(dirname(o.envFile), `${service}.env`);
+
 /** The service writes its own log here (and reopens it after rotation); stdout gets only what comes before. */
 export const logFileOf = (o: ServiceFileOptions, service: string) => join(o.logDir, `${service}.log`);
 const stdoutFileOf = (o: ServiceFileOptions, service: string) => join(o.logDir, `${service}.stdout.log`);
@@ -42,7 +46,10 @@ const stdoutFileOf = (o: ServiceFileOptions, service: string) => join(o.logDir, 
 function plist(o: ServiceFileOptions, service: string, label: string): string {
   const entry = join(o.root, 'services', service, 'main.mjs');
   // launchd has no EnvironmentFile: a shell reads the file, then becomes the service (exec).
-  const command = `set -a; . ${shellQuote(o.envFile)}; set +a; OPS_LOG_FILE=${shellQuote(logFileOf(o, service))} exec ${shellQuote(o.node)} ${SERVICE_NODE_FLAGS.join(' ')} ${shellQuote(entry)}`;
+  // The role's env file, then the service's own beside it if there is one (the dashboard's
+  // read-only Redis user, say), whose lines win.
+  const own = serviceEnvFileOf(o, service);
+  const command = `set -a; . ${shellQuote(o.envFile)}; if [ -r ${shellQuote(own)} ]; then . ${shellQuote(own)}; fi; set +a; OPS_LOG_FILE=${shellQuote(logFileOf(o, service))} exec ${shellQuote(o.node)} ${SERVICE_NODE_FLAGS.join(' ')} ${shellQuote(entry)}`;
   const user = o.boot
     ? `  <key>UserName</key>
   <string>${xml(o.boot.user)}</string>
@@ -105,6 +112,7 @@ Wants=network-online.target
 Type=simple
 ${user}WorkingDirectory=${o.root}
 EnvironmentFile=${o.envFile}
+EnvironmentFile=-${serviceEnvFileOf(o, service)}
 Environment=OPS_LOG_FILE=${logFileOf(o, service)}
 ExecStart=${o.node} ${SERVICE_NODE_FLAGS.join(' ')} ${entry}
 Restart=always
