@@ -110,7 +110,22 @@ const eventFields = {
   meet: z.boolean().optional(),
 };
 
-export const CalendarCreatePayload = z.strictObject({ calendarId, ...eventFields, sendUpdates });
+export const CalendarCreatePayload = z
+  .strictObject({ calendarId, ...eventFields, sendUpdates })
+  .superRefine((p, ctx) => {
+    // Google expands a rule in the event's zone and refuses a recurring dateTime without one.
+    if (!p.recurrence?.length) return;
+    for (const side of ['start', 'end'] as const) {
+      const t = p[side];
+      if ('dateTime' in t && !t.timeZone) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [side, 'timeZone'],
+          message: 'a recurring event needs the time zone its rule repeats in (e.g. Europe/Berlin)',
+        });
+      }
+    }
+  });
 
 export const CalendarUpdatePayload = z
   .strictObject({
@@ -123,7 +138,8 @@ export const CalendarUpdatePayload = z
     end: eventTime.optional(),
     attendees: eventFields.attendees,
     recurrence: eventFields.recurrence,
-    meet: eventFields.meet,
+    /** Adds a Meet link to an event that has none. */
+    meet: z.literal(true, { error: 'must be true (adds a Meet link)' }).optional(),
     sendUpdates,
   })
   .refine((p) => Object.keys(p).some((k) => !['calendarId', 'eventId', 'sendUpdates'].includes(k)), {

@@ -56,6 +56,21 @@ describe('recurrence lines (RFC 5545 §3.3.10, §3.8.5)', () => {
 });
 
 describe('calendar and caldav payloads', () => {
+  it('a recurring Google event with a dateTime names its time zone', () => {
+    const timed = {
+      summary: 'Standup',
+      start: { dateTime: '2026-12-01T10:00:00+01:00' },
+      end: { dateTime: '2026-12-01T10:15:00+01:00', timeZone: 'Europe/Berlin' },
+      recurrence: ['RRULE:FREQ=WEEKLY'],
+    };
+    expect(issues('calendar.create', timed)).toEqual([
+      'payload.start.timeZone: a recurring event needs the time zone its rule repeats in (e.g. Europe/Berlin)',
+    ]);
+    expect(
+      issues('calendar.create', { ...timed, start: { ...timed.start, timeZone: 'Europe/Berlin' } }),
+    ).toEqual([]);
+  });
+
   it('sendUpdates takes all, externalOnly or none', () => {
     expect(issues('calendar.create', { ...whole, sendUpdates: 'externalOnly', meet: true })).toEqual([]);
     expect(issues('calendar.create', { ...whole, sendUpdates: 'everyone' })[0]).toMatch(
