@@ -1,3 +1,4 @@
+import { NonRetryableError } from '@agent-ops/contracts/errors';
 import type { CaldavClient } from './caldav-client.ts';
 import type { CaldavAccount } from './caldav-secrets.ts';
 
@@ -10,7 +11,8 @@ export class Collections {
 
   async url(account: string, a: CaldavAccount, client: CaldavClient, calendar: string): Promise<string> {
     const ref = a.calendars[calendar];
-    if (!ref) throw new Error(`calendar ${calendar} is not configured`); // refused before any call (refuse)
+    // The adapter's refuse() turns this into a rejected receipt before any call; this is the backstop.
+    if (!ref) throw new NonRetryableError(`calendar ${calendar} is not configured`, 'unknown_calendar');
     if ('url' in ref) return withSlash(ref.url);
     const id = `${account}\n${calendar}`;
     let pending = this.found.get(id);
