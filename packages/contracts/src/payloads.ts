@@ -167,10 +167,28 @@ const caldavCalendar = z
 const caldavObject = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,254}$/, {
   error: 'must be a calendar object name (letters, digits and . _ @ + = -)',
 });
-/** Written to the server in UTC; a whole-day event takes `date`. */
+/** An IANA zone name the runtime knows (Intl), e.g. Europe/Berlin. */
+const timeZoneName = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return /^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/.test(tz);
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone like Europe/Berlin' },
+);
+/**
+ * A time in UTC, or with `timeZone` as wall time in that zone (TZID and VTIMEZONE), so that a
+ * recurring event keeps its local hour across daylight saving; a whole-day event takes `date`.
+ */
 const caldavTime = z.union(
-  [z.strictObject({ dateTime: z.iso.datetime({ offset: true }) }), z.strictObject({ date: z.iso.date() })],
-  { error: 'must be {dateTime} (ISO 8601 with a zone) or {date}' },
+  [
+    z.strictObject({ dateTime: z.iso.datetime({ offset: true }), timeZone: timeZoneName.optional() }),
+    z.strictObject({ date: z.iso.date() }),
+  ],
+  { error: 'must be {dateTime, timeZone?} (ISO 8601 with a zone) or {date}' },
 );
 const caldavFields = {
   summary: z.string().max(LIMITS.calendarTextChars),

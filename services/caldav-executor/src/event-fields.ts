@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IntentOf } from '@agent-ops/contracts/intent';
 import ICAL from 'ical.js';
+import { wallTime } from './zone-time.ts';
 
 type CreatePayload = IntentOf<'caldav.create'>['payload'];
 /** The VEVENT fields an intent sets; an update carries any of them. */
@@ -30,6 +31,7 @@ function timeOf(vevent: ICAL.Component, name: 'dtstart' | 'dtend'): string {
 function timeOfPayload(t: CreatePayload['start'] | undefined): string {
   if (!t) return '';
   if ('date' in t) return `d:${t.date}`;
+  if (t.timeZone) return `z:${t.timeZone}:${wallTime(t.dateTime, t.timeZone).toString()}`;
   // The server keeps whole seconds.
   return `t:${Math.floor(Date.parse(t.dateTime) / 1000) * 1000}`;
 }

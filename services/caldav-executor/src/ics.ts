@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { BASELINE_PROPERTY, baselineOf, type EventFields } from './event-fields.ts';
+import { vtimezone, wallTime } from './zone-time.ts';
 
 /**
  * iCalendar (RFC 5545) through ical.js (Mozilla's parser and writer, used by Thunderbird): it
@@ -15,7 +16,14 @@ export const KEY_PROPERTY = 'x-agent-ops-key';
 export const INTENT_PROPERTY = 'x-agent-ops-intent';
 
 function timeValue(t: NonNullable<EventFields['start']>): ICAL.Time {
-  return 'date' in t ? ICAL.Time.fromDateString(t.date) : ICAL.Time.fromJSDate(new Date(t.dateTime), true);
+  if ('date' in t) return ICAL.Time.fromDateString(t.date);
+  return t.timeZone ? wallTime(t.dateTime, t.timeZone) : ICAL.Time.fromJSDate(new Date(t.dateTime), true);
+}
+
+/** Adds the zone's VTIMEZONE to the object unless it has one (RFC 5545 sets no order of components). */
+function ensureZone(vcal: ICAL.Component, zone: string): void {
+  if (vcal.getAllSubcomponents('vtimezone').some((c) => c.getFirstPropertyValue('tzid') === zone)) return;
+  vcal.addSubcomponent(vtimezone(zone));
 }
 
 function setText(vevent: ICAL.Component, name: string, value: string | undefined): void {
@@ -28,8 +36,13 @@ function setTime(vevent: ICAL.Component, name: 'dtstart' | 'dtend', value: Event
   if (value === undefined) return;
   // Replaced whole: a TZID or VALUE parameter of the old value must not survive.
   vevent.removeAllProperties(name);
-  vevent.addPropertyWithValue(name, timeValue(value));
+  const prop = vevent.addPropertyWithValue(name, timeValue(value));
+  if ('dateTime' in value && value.timeZone) prop.setParameter('tzid', value.timeZone);
   if (name === 'dtend') vevent.removeAllProperties('duration');
+}
+
+function zonesOf(fields: EventFields): string[] {
+  return [fields.start, fields.end].flatMap((t) => (t && 'dateTime' in t && t.timeZone ? [t.timeZone] : []));
 }
 
 /** Writes the fields an intent sets into a VEVENT; the ones it does not set stay as they are. */
@@ -69,6 +82,7 @@ export function buildEvent(o: {
   vevent.updatePropertyWithValue(INTENT_PROPERTY, o.intentDigest);
   stamp(vevent, o.now);
   vcal.addSubcomponent(vevent);
+  for (const zone of zonesOf(o.fields)) ensureZone(vcal, zone);
   return serialize(vcal);
 }
 
@@ -95,6 +109,7 @@ export function parseEvent(ics: string): StoredEvent | null {
 export function updatedEvent(stored: StoredEvent, fields: EventFields, now: Date): string {
   const { vcal, vevent } = stored;
   setFields(vevent, fields);
+  for (const zone of zonesOf(fields)) ensureZone(vcal, zone);
   const sequence = Number(vevent.getFirstPropertyValue('sequence') ?? 0);
   vevent.updatePropertyWithValue('sequence', Number.isFinite(sequence) ? sequence + 1 : 1);
   vevent.updatePropertyWithValue('last-modified', ICAL.Time.fromJSDate(now, true));

@@ -230,6 +230,53 @@ describe('caldav-executor against radicale, with tsdav', () => {
     expect(stored(name)?.value('summary')).toBe(`Lost ${prefix}`);
   });
 
+  it('a weekly event in a time zone keeps its local hour across daylight saving (TZID with a VTIMEZONE)', async () => {
+    const prefix = testPrefix();
+    await start(prefix);
+    const key = `weekly-${prefix}`;
+    const name = objectNameFor(key);
+    const berlin = (dateTime: string) => ({ dateTime, timeZone: 'Europe/Berlin' });
+    await xaddIntent(
+      redis,
+      prefix,
+      'caldav',
+      intent(key, 'caldav.create', {
+        summary: `Weekly ${prefix}`,
+        start: berlin('2026-12-01T10:00:00+01:00'),
+        end: berlin('2026-12-01T10:30:00+01:00'),
+        recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=30'],
+      }),
+    );
+    const [receipt] = await settledReceipts(redis, prefix, 'caldav', 1);
+    expect(receipt?.status).toBe('succeeded');
+    const object = radicale.objects('ada', 'work').find((o) => o.name === name)?.ics ?? '';
+    expect(object).toMatch(/\r\nDTSTART;TZID=Europe\/Berlin:20261201T100000\r\n/);
+    // Expanded by ical.js with the VTIMEZONE the object carries: 10:00 in winter and in summer.
+    const vcal = ICAL.Component.fromString(object);
+    const zone = new ICAL.Timezone(vcal.getFirstSubcomponent('vtimezone') as ICAL.Component);
+    ICAL.TimezoneService.register(zone, 'Europe/Berlin');
+    const event = new ICAL.Event(vcal.getFirstSubcomponent('vevent') as ICAL.Component);
+    const it = event.iterator();
+    const utc: string[] = [];
+    for (let next = it.next(); next && utc.length < 30; next = it.next())
+      utc.push(next.toJSDate().toISOString());
+    expect(utc[0]).toBe('2026-12-01T09:00:00.000Z');
+    expect(utc).toContain('2027-04-06T08:00:00.000Z');
+    ICAL.TimezoneService.remove('Europe/Berlin');
+
+    // The same time again is already shown: done without a write.
+    const puts = proxy.calls.filter((c) => c.method === 'PUT').length;
+    await xaddIntent(
+      redis,
+      prefix,
+      'caldav',
+      intent(`same-${prefix}`, 'caldav.update', { object: name, start: berlin('2026-12-01T09:00:00Z') }),
+    );
+    const [, same] = await settledReceipts(redis, prefix, 'caldav', 2);
+    expect(same?.status).toBe('succeeded');
+    expect(proxy.calls.filter((c) => c.method === 'PUT').length).toBe(puts);
+  });
+
   it('deletes; deleting again (404) is done too', async () => {
     const prefix = testPrefix();
     await start(prefix);
