@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CHANNELS } from '../../packages/contracts/src/channels.ts';
 import { SERVICE_NODE_FLAGS } from '../../packages/runtime/src/service-node-flags.ts';
 import { startService, writeSecretsFile } from '../../packages/testkit/src/processes.ts';
 import { median, msSince, nowNs, onCleanup, privateRedis } from '../lib.ts';
@@ -77,7 +78,7 @@ export async function startupTimes(rounds: number): Promise<StartupResult[]> {
       env: {},
       nodeArgs: SERVICE_NODE_FLAGS,
     },
-    ...['x', 'email', 'calendar', 'webhook'].map((c) => ({
+    ...CHANNELS.map((c) => ({
       name: `${c}-executor`,
       entry: join(root, 'services', `${c}-executor`, 'main.mjs'),
       env: {},

@@ -2,19 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { describe, expect, it } from 'vitest';
 import { NODE_FLOOR } from '../../packages/runtime/node-floor.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-const SERVICES = [
-  'x-executor',
-  'email-executor',
-  'calendar-executor',
-  'webhook-executor',
-  'coordinator',
-  'dashboard',
-  'mcp-server',
-];
+// One executor per channel of the contracts: a new channel's entry is checked without editing this list.
+const SERVICES = [...CHANNELS.map((c) => `${c}-executor`), 'coordinator', 'dashboard', 'mcp-server'];
 /** Every command a person runs, as a file and its arguments before --help. */
 const ENTRIES: Array<[string, string[]]> = [
   ...SERVICES.map((s): [string, string[]] => [`services/${s}/main.mjs`, []]),

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { runNode } from '@agent-ops/testkit/run-node';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +59,8 @@ describe("pnpm start (the README's first command)", () => {
       });
     });
     const started = pids(out);
-    expect(started.length).toBe(6);
+    // The coordinator, the dashboard and one executor per channel of the contracts.
+    expect(started.length).toBe(2 + CHANNELS.length);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);

@@ -2,7 +2,7 @@
  * The catalog of channels and the actions each one carries. An action's channel is
  * the part before the dot, and every stream carries the actions of one channel only.
  */
-export const CHANNELS = ['x', 'email', 'calendar', 'webhook'] as const;
+export const CHANNELS = ['x', 'email', 'calendar', 'webhook', 'caldav'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ACTIONS = [
@@ -14,6 +14,9 @@ export const ACTIONS = [
   'calendar.update',
   'calendar.delete',
   'webhook.call',
+  'caldav.create',
+  'caldav.update',
+  'caldav.delete',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 /** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete'`. */
@@ -48,6 +51,9 @@ export const RATE_LIMIT_GROUPS = {
   'calendar.update': 'write',
   'calendar.delete': 'write',
   'webhook.call': 'call',
+  'caldav.create': 'write',
+  'caldav.update': 'write',
+  'caldav.delete': 'write',
 } as const satisfies Record<Action, string>;
 
 /** A channel's rate-limit groups, in the order of its actions. */

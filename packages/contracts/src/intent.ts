@@ -68,6 +68,9 @@ export const IntentSchema = z.discriminatedUnion(
     variant('calendar.update'),
     variant('calendar.delete'),
     variant('webhook.call'),
+    variant('caldav.create'),
+    variant('caldav.update'),
+    variant('caldav.delete'),
   ],
   {
     error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${ACTIONS.join(', ')}` : undefined),

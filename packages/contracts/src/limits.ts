@@ -12,6 +12,8 @@ export const LIMITS = {
   /** Decoded bytes of all attachments of one email together. */
   emailAttachmentBytes: 512_000,
   calendarTextChars: 8_192,
+  /** Recurrence lines (RRULE, EXDATE, RDATE) of one event. */
+  recurrenceLines: 20,
   webhookBodyBytes: 65_536,
   metaEntries: 32,
 } as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Action } from './channels.ts';
 import { LIMITS } from './limits.ts';
+import { RECURRENCE_LINE_PREFIX, recurrenceLineProblem } from './recurrence.ts';
 
 const postId = z.string().regex(/^[0-9]{1,19}$/, { error: 'must be a post id: 1 to 19 digits' });
 
@@ -70,6 +71,30 @@ const eventTime = z.union(
   ],
   { error: 'must be {dateTime, timeZone?} or {date}' },
 );
+/** RRULE, EXDATE and RDATE lines (RFC 5545 §3.8.5), each checked at intake; one RRULE at most. */
+const recurrence = z
+  .array(
+    z
+      .string()
+      .max(1000)
+      // The prefix alone is what a JSON Schema can say; the full check is recurrenceLineProblem.
+      .regex(RECURRENCE_LINE_PREFIX, { error: 'must be an RRULE:, EXDATE or RDATE line (RFC 5545)' })
+      .superRefine((line, ctx) => {
+        if (!RECURRENCE_LINE_PREFIX.test(line)) return;
+        const problem = recurrenceLineProblem(line);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  )
+  .max(LIMITS.recurrenceLines)
+  .refine((lines) => lines.filter((l) => l.startsWith('RRULE:')).length <= 1, {
+    error: 'at most one RRULE line (RFC 5545 says it should not occur twice)',
+  });
+/**
+ * Who Google tells of the change: `all` guests, `externalOnly` (guests not on Google Calendar)
+ * or `none`. Omitted: `all` when the event has guests, else `none` (Google's own default when
+ * the parameter is missing sends nothing to guests outside Google).
+ */
+const sendUpdates = z.enum(['all', 'externalOnly', 'none']).optional();
 const eventFields = {
   summary: z.string().max(LIMITS.calendarTextChars),
   description: z.string().max(LIMITS.calendarTextChars).optional(),
@@ -80,9 +105,27 @@ const eventFields = {
     .array(z.strictObject({ email: mailbox, optional: z.boolean().optional() }))
     .max(200)
     .optional(),
+  recurrence: recurrence.optional(),
+  /** Attach a Google Meet link (created once per intent: its request id comes from the key). */
+  meet: z.boolean().optional(),
 };
 
-export const CalendarCreatePayload = z.strictObject({ calendarId, ...eventFields });
+export const CalendarCreatePayload = z
+  .strictObject({ calendarId, ...eventFields, sendUpdates })
+  .superRefine((p, ctx) => {
+    // Google expands a rule in the event's zone and refuses a recurring dateTime without one.
+    if (!p.recurrence?.length) return;
+    for (const side of ['start', 'end'] as const) {
+      const t = p[side];
+      if ('dateTime' in t && !t.timeZone) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [side, 'timeZone'],
+          message: 'a recurring event needs the time zone its rule repeats in (e.g. Europe/Berlin)',
+        });
+      }
+    }
+  });
 
 export const CalendarUpdatePayload = z
   .strictObject({
@@ -94,13 +137,17 @@ export const CalendarUpdatePayload = z
     start: eventTime.optional(),
     end: eventTime.optional(),
     attendees: eventFields.attendees,
+    recurrence: eventFields.recurrence,
+    /** Adds a Meet link to an event that has none. */
+    meet: z.literal(true, { error: 'must be true (adds a Meet link)' }).optional(),
+    sendUpdates,
   })
-  .refine((p) => Object.keys(p).some((k) => k !== 'calendarId' && k !== 'eventId'), {
+  .refine((p) => Object.keys(p).some((k) => !['calendarId', 'eventId', 'sendUpdates'].includes(k)), {
     message: 'an update must change at least one field',
     path: ['summary'],
   });
 
-export const CalendarDeletePayload = z.strictObject({ calendarId, eventId });
+export const CalendarDeletePayload = z.strictObject({ calendarId, eventId, sendUpdates });
 
 /** An intent names a configured endpoint, never a URL: the executor's secrets map names to URLs. */
 export const WebhookCallPayload = z.strictObject({
@@ -109,6 +156,68 @@ export const WebhookCallPayload = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be an endpoint name (a-z, 0-9, _ and -)' }),
   body: z.json().optional(),
 });
+
+// caldav: any CalDAV server (iCloud, Fastmail, Nextcloud, Radicale). An intent names a calendar
+// configured in the executor's secrets and an object (a resource name) in it, never a URL.
+const caldavCalendar = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be a calendar name (a-z, 0-9, _ and -)' })
+  .default('default');
+/** A calendar object's resource name in its collection, as a create's receipt gives it (`externalId`). */
+const caldavObject = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,254}$/, {
+  error: 'must be a calendar object name (letters, digits and . _ @ + = -)',
+});
+/** An IANA zone name the runtime knows (Intl), e.g. Europe/Berlin. */
+const timeZoneName = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return /^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/.test(tz);
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone like Europe/Berlin' },
+);
+/**
+ * A time in UTC, or with `timeZone` as wall time in that zone (TZID and VTIMEZONE), so that a
+ * recurring event keeps its local hour across daylight saving; a whole-day event takes `date`.
+ */
+const caldavTime = z.union(
+  [
+    z.strictObject({ dateTime: z.iso.datetime({ offset: true }), timeZone: timeZoneName.optional() }),
+    z.strictObject({ date: z.iso.date() }),
+  ],
+  { error: 'must be {dateTime, timeZone?} (ISO 8601 with a zone) or {date}' },
+);
+const caldavFields = {
+  summary: z.string().max(LIMITS.calendarTextChars),
+  description: z.string().max(LIMITS.calendarTextChars).optional(),
+  location: z.string().max(LIMITS.calendarTextChars).optional(),
+  start: caldavTime,
+  end: caldavTime,
+  recurrence: recurrence.optional(),
+};
+
+export const CaldavCreatePayload = z.strictObject({ calendar: caldavCalendar, ...caldavFields });
+
+export const CaldavUpdatePayload = z
+  .strictObject({
+    calendar: caldavCalendar,
+    object: caldavObject,
+    summary: caldavFields.summary.optional(),
+    description: caldavFields.description,
+    location: caldavFields.location,
+    start: caldavTime.optional(),
+    end: caldavTime.optional(),
+    recurrence: caldavFields.recurrence,
+  })
+  .refine((p) => Object.keys(p).some((k) => k !== 'calendar' && k !== 'object'), {
+    message: 'an update must change at least one field',
+    path: ['summary'],
+  });
+
+export const CaldavDeletePayload = z.strictObject({ calendar: caldavCalendar, object: caldavObject });
 
 export const PAYLOADS = {
   'x.post': XPostPayload,
@@ -119,6 +228,9 @@ export const PAYLOADS = {
   'calendar.update': CalendarUpdatePayload,
   'calendar.delete': CalendarDeletePayload,
   'webhook.call': WebhookCallPayload,
+  'caldav.create': CaldavCreatePayload,
+  'caldav.update': CaldavUpdatePayload,
+  'caldav.delete': CaldavDeletePayload,
 } as const satisfies Record<Action, z.ZodType>;
 
 export type PayloadOf<A extends Action> = z.output<(typeof PAYLOADS)[A]>;

@@ -24,6 +24,8 @@ export type FakeCalendarEvent = {
   end?: FakeEventDateTime;
   attendees?: FakeAttendee[];
   extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> };
+  recurrence?: string[];
+  conferenceData?: FakeConferenceData;
   /** The account (email) whose token created it. */
   creator: string;
   created: string;
@@ -31,6 +33,18 @@ export type FakeCalendarEvent = {
   sequence: number;
   etag: string;
 };
+/** A Meet conference as Google attaches it: created from a createRequest, once per requestId. */
+export type FakeConferenceData = {
+  conferenceId: string;
+  createRequest: {
+    requestId: string;
+    conferenceSolutionKey: { type: string };
+    status: { statusCode: 'success' };
+  };
+  entryPoints: Array<{ entryPointType: 'video'; uri: string; label: string }>;
+  conferenceSolution: { key: { type: string }; name: string };
+};
+
 export type FakeCalendarCall = {
   method: string;
   path: string;
@@ -39,6 +53,10 @@ export type FakeCalendarCall = {
   calendarId: string | null;
   eventId: string | null;
   query: Record<string, string>;
+  /** The call's sendUpdates parameter, or null when it had none (then guests outside Google hear nothing). */
+  sendUpdates: string | null;
+  /** The If-Match header the call carried, or null. */
+  ifMatch: string | null;
   at: number;
   body: unknown;
   /** What the fake answered (status and headers); absent when it dropped or hung. */
@@ -116,6 +134,21 @@ export const calendarErrors = {
   deleted: () => googleError(410, 'Resource has been deleted', { reason: 'deleted' }),
   duplicate: () => googleError(409, 'The requested identifier already exists.', { reason: 'duplicate' }),
   invalidId: () => googleError(400, 'Invalid resource id value.', { reason: 'invalid' }),
+  // A stale If-Match: https://developers.google.com/calendar/api/guides/version-resources
+  // ("Otherwise, you will get a 412 (Precondition failed) response code").
+  preconditionFailed: () =>
+    googleError(412, 'Precondition Failed', {
+      reason: 'conditionNotMet',
+      location: 'If-Match',
+      locationType: 'header',
+    }),
+  invalidParameter: (name: string, value: string) =>
+    googleError(400, `Invalid value for: ${name}: ${value.slice(0, 40)}`, {
+      reason: 'invalidParameter',
+      location: name,
+      locationType: 'parameter',
+    }),
+  invalid: (message: string) => googleError(400, message, { reason: 'invalid' }),
   rateLimit: (code: 403 | 429, reason: 'rateLimitExceeded' | 'userRateLimitExceeded') => {
     const message = reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : 'User Rate Limit Exceeded';
     return googleError(code, message, { domain: 'usageLimits', reason });
@@ -147,6 +180,9 @@ export const calendarErrors = {
 
 const SCOPE = 'https://www.googleapis.com/auth/calendar.events';
 
+const SEND_UPDATES = new Set(['all', 'externalOnly', 'none']);
+const RECURRENCE_LINE = /^(?:RRULE|EXRULE|RDATE|EXDATE)[:;]/;
+
 /**
  * A fake of the Google Calendar v3 events endpoints and the OAuth 2.0 token endpoint, for the
  * real googleapis client: POST /token (refresh_token grant), and under
@@ -154,15 +190,32 @@ const SCOPE = 'https://www.googleapis.com/auth/calendar.events';
  * and delete. It records every call, answers with Google's status codes and error bodies, and can
  * be told to be slow, fail, rate limit, or act and then drop the connection.
  *
+ * Where Google's documentation is strict, so is the fake (never kinder than the real API):
+ * - `sendUpdates` (events.insert/patch/delete) must be `all`, `externalOnly` or `none`, and is
+ *   recorded per call: without it guests outside Google get no invitation.
+ * - Every write gives the event a new etag; a write whose `If-Match` is not the current etag
+ *   answers 412 conditionNotMet and changes nothing (guides/version-resources).
+ * - `conferenceData` is read only with `conferenceDataVersion=1` ("Version 0 assumes no
+ *   conference data support and ignores conference data in the event's body"); a createRequest
+ *   whose requestId is the one the event's conference came from is ignored ("If an ID provided
+ *   is the same as for the previous request, the request is ignored"), so a conference is made
+ *   once per requestId.
+ * - A recurring event with a dateTime start or end needs its timeZone (Event.start.timeZone:
+ *   "For recurring events this field is required"): 400 otherwise.
+ *
  * Point the client at it with `rootUrl: fake.rootUrl` and
  * `endpoints: { oauth2TokenUrl: fake.tokenUrl }`.
  */
 export class FakeCalendar {
   readonly calls: FakeCalendarCall[] = [];
   readonly events: FakeCalendarEvent[] = [];
+  /** Every conference created, in order: one per (event, requestId). */
+  readonly conferences: Array<{ eventId: string; requestId: string; conferenceId: string }> = [];
   latencyMs: number;
   /** Until this time (epoch ms) every write answers 503: an outage, as opposed to a counted fault. */
   outageUntil = 0;
+  /** Called when a request arrives, before anything is done with it: where a test lets a person act first. */
+  onRequest: ((call: FakeCalendarCall) => void | Promise<void>) | null = null;
   /** Called when a write has taken effect, before it is answered: where a test can crash things. */
   onAct: ((call: FakeCalendarCall) => void | Promise<void>) | null = null;
   url = '';
@@ -230,6 +283,17 @@ export class FakeCalendar {
     return this.events.find((e) => e.calendarId === calendarId && e.id === eventId);
   }
 
+  /**
+   * A person edits the event in Google Calendar's own page: the fields change and so does the
+   * etag, as after any write, but no call of ours is recorded.
+   */
+  editAsPerson(calendarId: string, eventId: string, fields: Partial<FakeCalendarEvent>): void {
+    const event = this.event(calendarId, eventId);
+    if (!event) throw new Error(`no event ${eventId} in ${calendarId}`);
+    applyFields(event, fields);
+    touch(event);
+  }
+
   /** Insert, patch, update and delete calls on events (token calls excluded). */
   writeCalls(): FakeCalendarCall[] {
     return this.calls.filter((c) => WRITE_METHODS.has(c.method) && c.calendarId !== null);
@@ -261,10 +325,13 @@ export class FakeCalendar {
       calendarId: route?.[1] ? decodeURIComponent(route[1]) : null,
       eventId: route?.[2] ? decodeURIComponent(route[2]) : null,
       query: Object.fromEntries(url.searchParams),
+      sendUpdates: url.searchParams.get('sendUpdates'),
+      ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : null,
       at: Date.now(),
       body,
     };
     this.calls.push(call);
+    await this.onRequest?.(call);
 
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faults.take(method, url.pathname);
@@ -354,9 +421,20 @@ export class FakeCalendar {
   private route(method: string, call: FakeCalendarCall, body: unknown): Answer {
     const calendarId = call.calendarId;
     if (calendarId === null) return { status: 404, body: calendarErrors.notFound() };
+    if (call.sendUpdates !== null && !SEND_UPDATES.has(call.sendUpdates)) {
+      return { status: 400, body: calendarErrors.invalidParameter('sendUpdates', call.sendUpdates) };
+    }
+    const conferenceVersion = call.query.conferenceDataVersion ?? '0';
+    if (conferenceVersion !== '0' && conferenceVersion !== '1') {
+      return {
+        status: 400,
+        body: calendarErrors.invalidParameter('conferenceDataVersion', conferenceVersion),
+      };
+    }
+    const withConference = conferenceVersion === '1';
     const eventId = call.eventId;
     if (eventId === null) {
-      if (method === 'POST') return this.insert(calendarId, call.account ?? '', body);
+      if (method === 'POST') return this.insert(calendarId, call.account ?? '', body, withConference);
       return { status: 404, body: calendarErrors.notFound() };
     }
     const event = this.event(calendarId, eventId);
@@ -367,8 +445,14 @@ export class FakeCalendar {
       }
       return { status: 200, body: toJson(event) };
     }
+    if (call.ifMatch !== null && call.ifMatch !== '*' && call.ifMatch !== event.etag) {
+      return { status: 412, body: calendarErrors.preconditionFailed() };
+    }
     if (method === 'PATCH') {
+      const invalid = invalidEvent({ ...toJson(event), ...asRecord(body) });
+      if (invalid) return { status: 400, body: calendarErrors.invalid(invalid) };
       applyFields(event, body);
+      if (withConference) this.conference(event, asRecord(body).conferenceData);
       touch(event);
       return { status: 200, body: toJson(event) };
     }
@@ -381,8 +465,30 @@ export class FakeCalendar {
     return { status: 404, body: calendarErrors.notFound() };
   }
 
-  private insert(calendarId: string, account: string, body: unknown): Answer {
-    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  /** Attaches a conference for a createRequest, once per requestId. */
+  private conference(event: FakeCalendarEvent, data: unknown): void {
+    const request = asRecord(asRecord(data).createRequest);
+    const requestId = request.requestId;
+    if (typeof requestId !== 'string' || requestId === event.conferenceData?.createRequest.requestId) return;
+    const type = String(asRecord(request.conferenceSolutionKey).type ?? 'hangoutsMeet');
+    const conferenceId = meetCode();
+    event.conferenceData = {
+      conferenceId,
+      createRequest: { requestId, conferenceSolutionKey: { type }, status: { statusCode: 'success' } },
+      entryPoints: [
+        {
+          entryPointType: 'video',
+          uri: `https://meet.google.com/${conferenceId}`,
+          label: `meet.google.com/${conferenceId}`,
+        },
+      ],
+      conferenceSolution: { key: { type }, name: 'Google Meet' },
+    };
+    this.conferences.push({ eventId: event.id, requestId, conferenceId });
+  }
+
+  private insert(calendarId: string, account: string, body: unknown, withConference: boolean): Answer {
+    const b = asRecord(body);
     let id: string;
     if (b.id === undefined) {
       id = randomId();
@@ -395,6 +501,8 @@ export class FakeCalendar {
       return { status: 400, body: googleError(400, 'Missing start time.', { reason: 'required' }) };
     if (!isDateTime(b.end))
       return { status: 400, body: googleError(400, 'Missing end time.', { reason: 'required' }) };
+    const invalid = invalidEvent(b);
+    if (invalid) return { status: 400, body: calendarErrors.invalid(invalid) };
     // Google keeps deleted events: their ids stay taken.
     if (this.event(calendarId, id)) return { status: 409, body: calendarErrors.duplicate() };
     const now = new Date().toISOString();
@@ -410,6 +518,7 @@ export class FakeCalendar {
       etag: etag(),
     };
     applyFields(event, b);
+    if (withConference) this.conference(event, b.conferenceData);
     this.events.push(event);
     return { status: 200, body: toJson(event) };
   }
@@ -452,8 +561,41 @@ function randomId(): string {
   return Array.from(randomBytes(26), (b) => alphabet[b % 32]).join('');
 }
 
+let etagSeq = 0;
+
+/** Google's etags look like "3181161784712000"; every write gets one no earlier write had. */
 function etag(): string {
-  return `"${Date.now()}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}"`;
+  etagSeq += 1;
+  return `"${Date.now()}${String(etagSeq % 1000).padStart(3, '0')}"`;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function meetCode(): string {
+  const letters = Array.from(randomBytes(10), (b) => String.fromCharCode(97 + (b % 26))).join('');
+  return `${letters.slice(0, 3)}-${letters.slice(3, 7)}-${letters.slice(7, 10)}`;
+}
+
+/** What Google refuses in an event as it would be after the write: bad recurrence, a recurring event without its zone. */
+function invalidEvent(e: Record<string, unknown>): string | null {
+  const recurrence = e.recurrence;
+  if (recurrence === undefined || recurrence === null) return null;
+  if (
+    !Array.isArray(recurrence) ||
+    !recurrence.every((l) => typeof l === 'string' && RECURRENCE_LINE.test(l))
+  ) {
+    return 'Invalid recurrence rule.';
+  }
+  if (recurrence.length === 0) return null;
+  for (const side of ['start', 'end'] as const) {
+    const t = asRecord(e[side]);
+    if (typeof t.dateTime === 'string' && typeof t.timeZone !== 'string') {
+      return `Missing time zone definition for ${side} time.`;
+    }
+  }
+  return null;
 }
 
 function touch(event: FakeCalendarEvent): void {
@@ -470,7 +612,11 @@ function applyFields(event: FakeCalendarEvent, body: unknown): void {
   if (typeof b.location === 'string') event.location = b.location;
   if (isDateTime(b.start)) event.start = b.start;
   if (isDateTime(b.end)) event.end = b.end;
-  if (Array.isArray(b.attendees)) event.attendees = b.attendees as FakeAttendee[];
+  // Google gives every guest a responseStatus; 'needsAction' until they answer.
+  if (Array.isArray(b.attendees)) {
+    event.attendees = (b.attendees as FakeAttendee[]).map((a) => ({ responseStatus: 'needsAction', ...a }));
+  }
+  if (Array.isArray(b.recurrence)) event.recurrence = b.recurrence as string[];
   if (b.extendedProperties && typeof b.extendedProperties === 'object') {
     event.extendedProperties = b.extendedProperties as FakeCalendarEvent['extendedProperties'];
   }
@@ -499,6 +645,11 @@ function toJson(e: FakeCalendarEvent): Record<string, unknown> {
   out.sequence = e.sequence;
   if (e.attendees) out.attendees = e.attendees;
   if (e.extendedProperties) out.extendedProperties = e.extendedProperties;
+  if (e.recurrence) out.recurrence = e.recurrence;
+  if (e.conferenceData) {
+    out.conferenceData = e.conferenceData;
+    out.hangoutLink = e.conferenceData.entryPoints[0]?.uri;
+  }
   out.reminders = { useDefault: true };
   out.eventType = 'default';
   return out;

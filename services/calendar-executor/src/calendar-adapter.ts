@@ -1,13 +1,17 @@
 import { NonRetryableError } from '@agent-ops/contracts/errors';
-import type { ChannelIntent, IntentOf } from '@agent-ops/contracts/intent';
+import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/runtime/adapter';
 // The Calendar API's own package and the auth library, not the whole googleapis bundle
 // (loading googleapis took 1.5 s and 176 MB before the executor could start); and loaded on
 // the first call, since even the one API is a sixth of the executor's start-up.
 import type { calendar_v3 } from '@googleapis/calendar';
 import type { CalendarAccount } from './calendar-secrets.ts';
+import { updateEvent } from './calendar-update.ts';
+import { BASELINE_PROPERTY, baselineOf, currentValues, eventBody } from './event-fields.ts';
 import { eventIdFor } from './event-id.ts';
 import { classifyGoogleError, googleStatus } from './google-errors.ts';
+import { meetRequest } from './meet.ts';
+import { sendUpdatesFor } from './send-updates.ts';
 
 export type CalendarAdapterOptions = {
   accounts: Map<string, CalendarAccount>;
@@ -18,17 +22,6 @@ export type CalendarAdapterOptions = {
 };
 
 type CalendarIntent = ChannelIntent<'calendar'>;
-
-function eventBody(p: Partial<IntentOf<'calendar.create'>['payload']>): calendar_v3.Schema$Event {
-  const body: calendar_v3.Schema$Event = {};
-  if (p.summary !== undefined) body.summary = p.summary;
-  if (p.description !== undefined) body.description = p.description;
-  if (p.location !== undefined) body.location = p.location;
-  if (p.start !== undefined) body.start = p.start;
-  if (p.end !== undefined) body.end = p.end;
-  if (p.attendees !== undefined) body.attendees = p.attendees;
-  return body;
-}
 
 /**
  * Google Calendar v3 through @googleapis/calendar. Every retry the client libraries would do on
@@ -90,10 +83,23 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
     const cal = await this.client(intent.account);
     switch (intent.action) {
       case 'calendar.create': {
-        const { calendarId, ...fields } = intent.payload;
+        const { calendarId, sendUpdates, meet, ...fields } = intent.payload;
         const id = eventIdFor(intent.idempotencyKey);
+        const body = eventBody(fields);
+        // What agent-ops wrote, so a later update can tell a person's change from its own.
+        const baseline = baselineOf(currentValues(body));
         try {
-          const { data } = await cal.events.insert({ calendarId, requestBody: { id, ...eventBody(fields) } });
+          const { data } = await cal.events.insert({
+            calendarId,
+            sendUpdates: sendUpdatesFor(sendUpdates, fields.attendees),
+            conferenceDataVersion: 1,
+            requestBody: {
+              id,
+              ...body,
+              extendedProperties: { private: { [BASELINE_PROPERTY]: baseline } },
+              ...(meet ? { conferenceData: meetRequest(intent.idempotencyKey) } : {}),
+            },
+          });
           return { externalId: data.id ?? id, url: data.htmlLink ?? null };
         } catch (err) {
           // The id is ours: a 409 means an earlier attempt of this very intent created it.
@@ -101,19 +107,23 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
           return this.existing(intent.account, calendarId, id);
         }
       }
-      case 'calendar.update': {
-        const { calendarId, eventId, ...fields } = intent.payload;
-        try {
-          const { data } = await cal.events.patch({ calendarId, eventId, requestBody: eventBody(fields) });
-          return { externalId: data.id ?? eventId, url: data.htmlLink ?? null };
-        } catch (err) {
-          throw classifyGoogleError(err, true);
-        }
-      }
+      case 'calendar.update':
+        return updateEvent(cal, intent);
       case 'calendar.delete': {
-        const { calendarId, eventId } = intent.payload;
+        const { calendarId, eventId, sendUpdates } = intent.payload;
+        let attendees: readonly unknown[] | undefined;
+        if (sendUpdates === undefined) {
+          // Whom to tell depends on the event's guests: read it first (and a deleted one is done).
+          const current = await this.read(cal, calendarId, eventId);
+          if (!current || current.status === 'cancelled') return { externalId: eventId, url: null };
+          attendees = current.attendees ?? undefined;
+        }
         try {
-          await cal.events.delete({ calendarId, eventId });
+          await cal.events.delete({
+            calendarId,
+            eventId,
+            sendUpdates: sendUpdatesFor(sendUpdates, attendees),
+          });
         } catch (err) {
           const status = googleStatus(err);
           // Gone already: a delete is idempotent, so an earlier attempt (or a person) did it.
@@ -121,6 +131,21 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
         }
         return { externalId: eventId, url: null };
       }
+    }
+  }
+
+  /** The event, or null when Google has none (404) or only its tombstone (410). */
+  private async read(
+    cal: calendar_v3.Calendar,
+    calendarId: string,
+    eventId: string,
+  ): Promise<calendar_v3.Schema$Event | null> {
+    try {
+      return (await cal.events.get({ calendarId, eventId })).data;
+    } catch (err) {
+      const status = googleStatus(err);
+      if (status === 404 || status === 410) return null;
+      throw classifyGoogleError(err, true);
     }
   }
 
@@ -133,7 +158,11 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
     }
   }
 
-  /** A create is found by its deterministic id; update and delete are idempotent and simply done again. */
+  /**
+   * A create is found by its deterministic id. Update and delete are done again: an update first
+   * reads the event and is done without a write when the event already shows it, and a delete of
+   * a deleted event is done.
+   */
   async reconcile(intent: CalendarIntent): Promise<ReconcileResult> {
     if (intent.action !== 'calendar.create') return { outcome: 'not_done' };
     try {

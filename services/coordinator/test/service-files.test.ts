@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { runNode } from '@agent-ops/testkit/run-node';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { describe, expect, it } from 'vitest';
@@ -59,11 +60,7 @@ describe('ops service install/uninstall', () => {
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('launchctl bootstrap gui/$(id -u)');
     const files = readdirSync(join(w.dir, 'agents')).sort();
-    expect(files).toEqual(
-      ['calendar-executor', 'email-executor', 'webhook-executor', 'x-executor'].map(
-        (s) => `dev.agent-ops.${s}.plist`,
-      ),
-    );
+    expect(files).toEqual(CHANNELS.map((c) => `dev.agent-ops.${c}-executor.plist`).sort());
     for (const file of files) {
       const p = readPlist(join(w.dir, 'agents', file));
       expect(p).toMatchObject({
