@@ -6,15 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { NODE_FLOOR } from '../../packages/runtime/node-floor.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-const SERVICES = [
-  'x-executor',
-  'email-executor',
-  'calendar-executor',
-  'webhook-executor',
-  'coordinator',
-  'dashboard',
-  'mcp-server',
-];
+// Every service folder: a service added (a channel's executor) is checked without a list here.
+const SERVICES = readdirSync(join(root, 'services'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'services', d.name, 'main.mjs')))
+  .map((d) => d.name);
 /** Every command a person runs, as a file and its arguments before --help. */
 const ENTRIES: Array<[string, string[]]> = [
   ...SERVICES.map((s): [string, string[]] => [`services/${s}/main.mjs`, []]),

@@ -2,7 +2,7 @@
  * The catalog of channels and the actions each one carries. An action's channel is
  * the part before the dot, and every stream carries the actions of one channel only.
  */
-export const CHANNELS = ['x', 'email', 'calendar', 'webhook'] as const;
+export const CHANNELS = ['x', 'email', 'calendar', 'webhook', 'notify'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ACTIONS = [
@@ -14,6 +14,7 @@ export const ACTIONS = [
   'calendar.update',
   'calendar.delete',
   'webhook.call',
+  'notify.send',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 /** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete'`. */
@@ -48,6 +49,7 @@ export const RATE_LIMIT_GROUPS = {
   'calendar.update': 'write',
   'calendar.delete': 'write',
   'webhook.call': 'call',
+  'notify.send': 'send',
 } as const satisfies Record<Action, string>;
 
 /** A channel's rate-limit groups, in the order of its actions. */

@@ -68,6 +68,7 @@ export const IntentSchema = z.discriminatedUnion(
     variant('calendar.update'),
     variant('calendar.delete'),
     variant('webhook.call'),
+    variant('notify.send'),
   ],
   {
     error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${ACTIONS.join(', ')}` : undefined),

@@ -13,5 +13,8 @@ export const LIMITS = {
   emailAttachmentBytes: 512_000,
   calendarTextChars: 8_192,
   webhookBodyBytes: 65_536,
+  /** Telegram's limit for one message (ntfy keeps 4096 bytes as a message, Slack more). */
+  notifyTextChars: 4096,
+  notifyTitleChars: 250,
   metaEntries: 32,
 } as const;

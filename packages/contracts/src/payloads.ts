@@ -110,6 +110,21 @@ export const WebhookCallPayload = z.strictObject({
   body: z.json().optional(),
 });
 
+/**
+ * An alert to a person, by destination name: the executor's secrets map the name to an ntfy
+ * topic, a Telegram chat or a Slack-compatible webhook, so the coordinator names no address.
+ */
+export const NotifySendPayload = z.strictObject({
+  destination: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be a destination name (a-z, 0-9, _ and -)' }),
+  title: z.string().min(1).max(LIMITS.notifyTitleChars),
+  text: z.string().min(1).max(LIMITS.notifyTextChars),
+  /** Where the person acts (the dashboard's approval view); only http(s). */
+  link: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  priority: z.enum(['low', 'default', 'high']).default('default'),
+});
+
 export const PAYLOADS = {
   'x.post': XPostPayload,
   'x.reply': XReplyPayload,
@@ -119,6 +134,7 @@ export const PAYLOADS = {
   'calendar.update': CalendarUpdatePayload,
   'calendar.delete': CalendarDeletePayload,
   'webhook.call': WebhookCallPayload,
+  'notify.send': NotifySendPayload,
 } as const satisfies Record<Action, z.ZodType>;
 
 export type PayloadOf<A extends Action> = z.output<(typeof PAYLOADS)[A]>;

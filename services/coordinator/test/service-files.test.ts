@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { runNode } from '@agent-ops/testkit/run-node';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { describe, expect, it } from 'vitest';
@@ -48,11 +49,8 @@ describe('ops service install/uninstall', () => {
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('launchctl bootstrap gui/$(id -u)');
     const files = readdirSync(join(w.dir, 'agents')).sort();
-    expect(files).toEqual(
-      ['calendar-executor', 'email-executor', 'webhook-executor', 'x-executor'].map(
-        (s) => `dev.agent-ops.${s}.plist`,
-      ),
-    );
+    // One per channel of the contracts: a channel added there gets its service without a list here.
+    expect(files).toEqual(CHANNELS.map((c) => `dev.agent-ops.${c}-executor.plist`).sort());
     for (const file of files) {
       // Apple's format, read by Python's plistlib (an independent parser).
       const parsed = spawnSync(
