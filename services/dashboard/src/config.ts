@@ -25,6 +25,8 @@ export const DashboardConfigSchema = z.strictObject({
   /** Set the Secure flag on the session cookie (behind https). Also set per request from X-Forwarded-Proto when trustProxy. */
   secureCookie: z.boolean().default(false),
   trustProxy: z.boolean().default(false),
+  /** The HMAC key the coordinator signs approval links with (its alerts.linkKey); without it, links are off. */
+  linkKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   sessionHours: z
     .number()
     .positive()
@@ -61,6 +63,7 @@ const ENV_FIELDS = {
   OPS_COORDINATOR_URL: 'coordinatorUrl',
   OPS_OPERATOR_TOKEN: 'operatorToken',
   DASHBOARD_SECURE_COOKIE: 'secureCookie',
+  DASHBOARD_LINK_KEY: 'linkKey',
 } as const satisfies Record<string, keyof DashboardConfigInput>;
 const ENV_NAMES: Record<string, string> = Object.fromEntries(
   Object.entries(ENV_FIELDS).map(([name, field]) => [field, name]),
@@ -78,6 +81,7 @@ const DashboardEnv = z.object({
   OPS_COORDINATOR_URL: z.string().optional(),
   OPS_OPERATOR_TOKEN: z.string().optional(),
   DASHBOARD_SECURE_COOKIE: envBoolean().optional(),
+  DASHBOARD_LINK_KEY: z.string().optional(),
 });
 
 export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): DashboardConfig {
@@ -97,7 +101,7 @@ export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): 
 /**
  * DASHBOARD_CONFIG (optional JSON file), then REDIS_URL, OPS_PREFIX, DASHBOARD_PORT,
  * DASHBOARD_HOST, DASHBOARD_TOKEN, OPS_COORDINATOR_URL, OPS_OPERATOR_TOKEN,
- * DASHBOARD_SECURE_COOKIE; OPS_CONFIG_FILE (the executors' config) supplies rate limits.
+ * DASHBOARD_SECURE_COOKIE, DASHBOARD_LINK_KEY; OPS_CONFIG_FILE (the executors' config) supplies rate limits.
  */
 export function loadDashboardConfig(env = process.env): DashboardConfig {
   const vars = fromEnv(DashboardEnv, env);

@@ -8,6 +8,7 @@ import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { registerActionRoutes } from './action-routes.ts';
+import { registerApprovalRoutes } from './approval-routes.ts';
 import type { DashboardConfig } from './config.ts';
 import { errorHandler } from './http-errors.ts';
 import { registerLiveRoutes } from './live-routes.ts';
@@ -72,6 +73,13 @@ export class Dashboard {
         return reply.type('text/html; charset=utf-8').send(pages.appPage(s.csrf));
       });
       registerLoginRoutes(routes, { guard, pages, token: config.token });
+      registerApprovalRoutes(routes, {
+        guard,
+        pages,
+        redis: this.redis,
+        prefix: config.prefix,
+        linkKey: config.linkKey,
+      });
       registerLiveRoutes(routes, { guard, reader: this.reader, hub: this.hub });
       registerActionRoutes(routes, {
         guard,

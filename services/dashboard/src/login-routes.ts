@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { safeNext } from './approval-routes.ts';
 import { LOGIN_ERRORS, type LoginError, type Pages } from './pages.ts';
 import type { SessionGuard } from './session-guard.ts';
 import { sameSecret } from './sessions.ts';
@@ -26,9 +27,10 @@ export function registerLoginRoutes(
   const wrongTokens = app.createRateLimit({ max: WRONG_TOKENS_PER_MINUTE, timeWindow: 60_000 });
 
   app.get('/login', async (req, reply) => {
-    if (guard.session(req)) return reply.redirect('/', 303);
-    const error = loginError((req.query as { error?: unknown }).error);
-    return reply.type('text/html; charset=utf-8').send(pages.loginPage(error));
+    const query = req.query as { error?: unknown; next?: unknown };
+    const next = safeNext(query.next);
+    if (guard.session(req)) return reply.redirect(next ?? '/', 303);
+    return reply.type('text/html; charset=utf-8').send(pages.loginPage(loginError(query.error), next));
   });
 
   app.post('/login', async (req, reply) => {
@@ -36,13 +38,17 @@ export function registerLoginRoutes(
       return reply.status(403).send({ ok: false, message: 'cross-origin login refused' });
     const peek = await wrongTokens(req, { increment: false });
     if (!peek.isAllowed && peek.remaining === 0) return reply.redirect('/login?error=throttled', 303);
-    const token = firstString((req.body as Record<string, unknown> | undefined)?.token) ?? '';
+    const body = req.body as Record<string, unknown> | undefined;
+    const token = firstString(body?.token) ?? '';
+    const next = safeNext(firstString(body?.next));
+    const again = next ? `&next=${encodeURIComponent(next)}` : '';
     if (!sameSecret(token, deps.token)) {
       await wrongTokens(req);
-      return reply.redirect('/login?error=token', 303);
+      return reply.redirect(`/login?error=token${again}`, 303);
     }
     guard.logIn(req, reply);
-    return reply.redirect('/', 303);
+    // Back to the approval link that sent the person here: one tap from there approves.
+    return reply.redirect(next ?? '/', 303);
   });
 
   app.post('/logout', async (req, reply) => {

@@ -8,6 +8,7 @@ import { parseDashboardConfig } from '../src/config.ts';
 import { Dashboard } from '../src/dashboard.ts';
 
 export const DASHBOARD_TOKEN = 'dashboard-login-token-0123456789';
+export const LINK_KEY = 'dashboard-test-link-key-0123456789abcdef';
 export const OUTPUT = join(import.meta.dirname, '..', 'test-output');
 
 /**
@@ -40,6 +41,7 @@ export async function startStack(redisUrl: string): Promise<Stack> {
     coordinatorUrl: world.coordinator.url,
     operatorToken: OPERATOR_TOKEN,
     refreshMs: 250,
+    linkKey: LINK_KEY,
     accounts: { antifund: { rateLimits: { post: { points: 20, durationSec: 900 } } } },
   });
   const dashboard = new Dashboard(config, createLogger('dashboard', 'silent'));
