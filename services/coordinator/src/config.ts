@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ACTIONS } from '@agent-ops/contracts/channels';
-import { envInt, fromEnv } from '@agent-ops/contracts/env';
+import { envInt, envTrustProxy, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
 import { formatFieldIssues, toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { AccountName } from '@agent-ops/contracts/intent';
@@ -23,6 +23,11 @@ export const CoordinatorConfigSchema = z
     prefix: Prefix.default(DEFAULT_PREFIX),
     host: z.string().default('127.0.0.1'),
     port: Port.default(7400),
+    /**
+     * Behind a reverse proxy (the API exposed beyond loopback): whose X-Forwarded-* headers to
+     * believe for the client's address and protocol; `true` is a proxy on this machine.
+     */
+    trustProxy: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
     /** Bearer tokens. Producers submit and read; operators also approve, gate, replay and resolve. */
     tokens: z
       .array(
@@ -93,10 +98,11 @@ const CoordinatorEnv = z.object({
   OPS_COORDINATOR_CONFIG: z.string({ error: 'not set; point it at the coordinator JSON config' }),
   OPS_PREFIX: Prefix.optional(),
   COORDINATOR_PORT: envInt(Port).optional(),
+  COORDINATOR_TRUST_PROXY: envTrustProxy().optional(),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
 });
 
-/** Reads OPS_COORDINATOR_CONFIG, applies REDIS_URL, OPS_PREFIX and COORDINATOR_PORT, names each bad field. */
+/** Reads OPS_COORDINATOR_CONFIG, applies REDIS_URL, OPS_PREFIX, COORDINATOR_PORT and COORDINATOR_TRUST_PROXY, names each bad field. */
 export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { redisUrl: string } {
   const vars = fromEnv(CoordinatorEnv, env);
   const path = vars.OPS_COORDINATOR_CONFIG;
@@ -110,6 +116,7 @@ export function loadCoordinatorConfig(env = process.env): CoordinatorConfig & { 
   }
   if (vars.OPS_PREFIX !== undefined) raw.prefix = vars.OPS_PREFIX;
   if (vars.COORDINATOR_PORT !== undefined) raw.port = vars.COORDINATOR_PORT;
+  if (vars.COORDINATOR_TRUST_PROXY !== undefined) raw.trustProxy = vars.COORDINATOR_TRUST_PROXY;
   const parsed = CoordinatorConfigSchema.safeParse(raw);
   if (!parsed.success) {
     // Paths and kinds only: a token's value must never reach a log.

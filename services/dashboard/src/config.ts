@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { envBoolean, envInt, fromEnv } from '@agent-ops/contracts/env';
+import { envBoolean, envInt, envTrustProxy, fromEnv } from '@agent-ops/contracts/env';
 import { ConfigError } from '@agent-ops/contracts/errors';
 import { formatFieldIssues, toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { AccountName } from '@agent-ops/contracts/intent';
@@ -24,7 +24,11 @@ export const DashboardConfigSchema = z.strictObject({
   operatorToken: z.string().min(24, { error: 'must be at least 24 characters' }),
   /** Set the Secure flag on the session cookie (behind https). Also set per request from X-Forwarded-Proto when trustProxy. */
   secureCookie: z.boolean().default(false),
-  trustProxy: z.boolean().default(false),
+  /**
+   * Believe X-Forwarded-Proto and -Host (for the origin check and the Secure cookie) from these
+   * proxies only: `true` is a proxy on this machine (loopback), or a list of addresses or CIDRs.
+   */
+  trustProxy: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
   /** The HMAC key the coordinator signs approval links with (its alerts.linkKey); without it, links are off. */
   linkKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   sessionHours: z
@@ -64,6 +68,7 @@ const ENV_FIELDS = {
   OPS_OPERATOR_TOKEN: 'operatorToken',
   DASHBOARD_SECURE_COOKIE: 'secureCookie',
   DASHBOARD_LINK_KEY: 'linkKey',
+  DASHBOARD_TRUST_PROXY: 'trustProxy',
 } as const satisfies Record<string, keyof DashboardConfigInput>;
 const ENV_NAMES: Record<string, string> = Object.fromEntries(
   Object.entries(ENV_FIELDS).map(([name, field]) => [field, name]),
@@ -82,6 +87,7 @@ const DashboardEnv = z.object({
   OPS_OPERATOR_TOKEN: z.string().optional(),
   DASHBOARD_SECURE_COOKIE: envBoolean().optional(),
   DASHBOARD_LINK_KEY: z.string().optional(),
+  DASHBOARD_TRUST_PROXY: envTrustProxy().optional(),
 });
 
 export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): DashboardConfig {
@@ -101,7 +107,7 @@ export function parseDashboardConfig(raw: unknown, where = 'dashboard config'): 
 /**
  * DASHBOARD_CONFIG (optional JSON file), then REDIS_URL, OPS_PREFIX, DASHBOARD_PORT,
  * DASHBOARD_HOST, DASHBOARD_TOKEN, OPS_COORDINATOR_URL, OPS_OPERATOR_TOKEN,
- * DASHBOARD_SECURE_COOKIE, DASHBOARD_LINK_KEY; OPS_CONFIG_FILE (the executors' config) supplies rate limits.
+ * DASHBOARD_SECURE_COOKIE, DASHBOARD_LINK_KEY, DASHBOARD_TRUST_PROXY; OPS_CONFIG_FILE (the executors' config) supplies rate limits.
  */
 export function loadDashboardConfig(env = process.env): DashboardConfig {
   const vars = fromEnv(DashboardEnv, env);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fastifyTrustProxy } from '@agent-ops/contracts/env';
 import { CoordinatorClient } from '@agent-ops/coordinator/client';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
 import cookie from '@fastify/cookie';
@@ -49,7 +50,11 @@ export class Dashboard {
 
   private build(): FastifyInstance {
     const { config } = this;
-    const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: 64 * 1024,
+      trustProxy: fastifyTrustProxy(config.trustProxy),
+    });
     registerSecurity(app);
     app.register(cookie);
     app.register(formbody, { bodyLimit: 4096 });

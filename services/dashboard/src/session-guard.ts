@@ -27,11 +27,16 @@ export class SessionGuard {
     return s;
   }
 
-  /** Same-origin check in addition to the CSRF token: a browser always sends Origin on a POST. */
+  /**
+   * Same-origin check in addition to the CSRF token: a browser always sends Origin on a POST.
+   * Behind a trusted proxy the page's origin is the proxy's (`https://` and its host), which
+   * Fastify's protocol and host give from X-Forwarded-Proto and -Host; from anyone else those
+   * headers are ignored, so nobody can claim another origin by sending them.
+   */
   sameOrigin(req: FastifyRequest): boolean {
     const origin = req.headers.origin;
     if (!origin) return true;
-    return origin === `${req.protocol}://${req.headers.host}`;
+    return origin === `${req.protocol}://${req.host}`;
   }
 
   requireAction(req: FastifyRequest): Session {
