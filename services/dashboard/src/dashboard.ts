@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@agent-ops/runtime/logger';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import secureSession from '@fastify/secure-session';
 import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -14,10 +15,11 @@ import type { DashboardConfig } from './config.ts';
 import { errorHandler } from './http-errors.ts';
 import { registerLiveRoutes } from './live-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
+import { operatorsOf } from './operators.ts';
 import { Pages } from './pages.ts';
 import { registerSecurity } from './security.ts';
-import { SessionGuard } from './session-guard.ts';
-import { Sessions } from './sessions.ts';
+import { SESSION_COOKIE, SessionGuard } from './session-guard.ts';
+import { sessionKey } from './sessions.ts';
 import { SnapshotReader } from './snapshot.ts';
 import { SseHub } from './sse-hub.ts';
 
@@ -57,6 +59,14 @@ export class Dashboard {
     });
     registerSecurity(app);
     app.register(cookie);
+    const { key, persistent } = sessionKey(config.sessionKey);
+    if (!persistent) this.log.warn('DASHBOARD_SESSION_KEY is not set: a restart logs everyone out');
+    app.register(secureSession, {
+      key,
+      cookieName: SESSION_COOKIE,
+      expiry: Math.ceil(config.sessionHours * 3600),
+      cookie: { path: '/', httpOnly: true, sameSite: 'strict' },
+    });
     app.register(formbody, { bodyLimit: 4096 });
     // Counts only what a route asks it to (wrong login tokens); no route is limited by default.
     app.register(rateLimit, { global: false });
@@ -69,15 +79,23 @@ export class Dashboard {
     });
     app.setErrorHandler(errorHandler(this.log));
     app.register(async (routes) => {
-      const guard = new SessionGuard(new Sessions(config.sessionHours * 3_600_000), config);
+      const operators = operatorsOf(config);
+      const guard = new SessionGuard(operators, config);
+      // One coordinator client per person: each acts with their own operator token, so the audit names them.
+      const coordinators = new Map(
+        operators.map((o) => [
+          o.name,
+          new CoordinatorClient({ url: config.coordinatorUrl, token: o.operatorToken }),
+        ]),
+      );
       const pages = new Pages();
       routes.get('/healthz', async () => ({ ok: true }));
       routes.get('/', async (req, reply) => {
         const s = guard.session(req);
         if (!s) return reply.redirect('/login', 303);
-        return reply.type('text/html; charset=utf-8').send(pages.appPage(s.csrf));
+        return reply.type('text/html; charset=utf-8').send(pages.appPage(s.csrf, s.operator));
       });
-      registerLoginRoutes(routes, { guard, pages, token: config.token });
+      registerLoginRoutes(routes, { guard, pages, operators });
       registerApprovalRoutes(routes, {
         guard,
         pages,
@@ -88,7 +106,11 @@ export class Dashboard {
       registerLiveRoutes(routes, { guard, reader: this.reader, hub: this.hub });
       registerActionRoutes(routes, {
         guard,
-        coordinator: new CoordinatorClient({ url: config.coordinatorUrl, token: config.operatorToken }),
+        coordinatorFor: (operator) => {
+          const c = coordinators.get(operator);
+          if (!c) throw new Error(`no coordinator client for ${operator}`);
+          return c;
+        },
         refresh: () => this.hub.poke(),
       });
     });

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { safeNext } from './approval-routes.ts';
+import { type Operator, operatorByToken } from './operators.ts';
 import { LOGIN_ERRORS, type LoginError, type Pages } from './pages.ts';
 import type { SessionGuard } from './session-guard.ts';
-import { sameSecret } from './sessions.ts';
 
 /** Wrong tokens a client address may send in a minute before it is refused for the rest of the minute. */
 const WRONG_TOKENS_PER_MINUTE = 10;
@@ -17,10 +17,10 @@ function loginError(value: unknown): LoginError | undefined {
   return typeof value === 'string' && Object.hasOwn(LOGIN_ERRORS, value) ? (value as LoginError) : undefined;
 }
 
-/** Log in with the token (a form post, so it works before any script runs) and log out. */
+/** Log in with one's own token (a form post, so it works before any script runs) and log out. */
 export function registerLoginRoutes(
   app: FastifyInstance,
-  deps: { guard: SessionGuard; pages: Pages; token: string },
+  deps: { guard: SessionGuard; pages: Pages; operators: readonly Operator[] },
 ): void {
   const { guard, pages } = deps;
   // Only wrong tokens count: each is recorded after the check, and a login first only looks.
@@ -42,17 +42,19 @@ export function registerLoginRoutes(
     const token = firstString(body?.token) ?? '';
     const next = safeNext(firstString(body?.next));
     const again = next ? `&next=${encodeURIComponent(next)}` : '';
-    if (!sameSecret(token, deps.token)) {
+    const operator = operatorByToken(deps.operators, token);
+    if (!operator) {
       await wrongTokens(req);
       return reply.redirect(`/login?error=token${again}`, 303);
     }
-    guard.logIn(req, reply);
+    guard.logIn(req, operator);
     // Back to the approval link that sent the person here: one tap from there approves.
     return reply.redirect(next ?? '/', 303);
   });
 
   app.post('/logout', async (req, reply) => {
-    guard.logOut(guard.requireAction(req), reply);
+    guard.requireAction(req);
+    guard.logOut(req, reply);
     return { ok: true, message: 'logged out' };
   });
 }

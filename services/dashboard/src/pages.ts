@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const TEMPLATES = join(import.meta.dirname, '..', 'templates');
 
 export const LOGIN_ERRORS = {
-  token: 'That token is not right. It is DASHBOARD_TOKEN (or "token" in DASHBOARD_CONFIG).',
+  token: 'That token is not right. It is your loginToken in DASHBOARD_CONFIG (or DASHBOARD_TOKEN).',
   throttled: 'Too many wrong tokens; wait a minute and try again.',
 } as const;
 export type LoginError = keyof typeof LOGIN_ERRORS;
@@ -20,9 +20,12 @@ export class Pages {
   private readonly login = readFileSync(join(TEMPLATES, 'login.html'), 'utf8');
   private readonly approve = readFileSync(join(TEMPLATES, 'approve.html'), 'utf8');
 
-  /** The token is base64url (no character HTML treats specially); the page's script reads it from the meta tag. */
-  appPage(csrf: string): string {
-    return fill(this.app, 'csrf', csrf);
+  /**
+   * The token is base64url and the name `[A-Za-z0-9._@-]` (the config's rule): no character HTML
+   * treats specially. The page's script reads the token from the meta tag.
+   */
+  appPage(csrf: string, who: string): string {
+    return fill(fill(this.app, 'csrf', csrf), 'who', who);
   }
 
   /** `next` is a path `safeNext` accepted (letters, digits and `/._-` only), so it needs no escaping. */

@@ -30,16 +30,16 @@ async function load() {
   return body;
 }
 
-/** @param {RecordView} r */
+/**
+ * Who decided, and where the intent is now: "approved by ana 3 s ago · succeeded".
+ * @param {RecordView} r
+ */
 function decided(r) {
   const d = r.decision;
-  const by = d ? ` by ${d.by} ${ago(d.at)}` : '';
-  const receipt = r.receipt ? ` · ${r.receipt.status}` : '';
-  return h(
-    'p',
-    { class: 'strong', id: 'approval-state', 'data-state': r.state },
-    `${r.state.replace('_', ' ')}${by}${receipt}`,
-  );
+  const verb = r.state === 'rejected' || r.state === 'cancelled' ? r.state : 'approved';
+  const who = d ? `${verb} by ${d.by} ${ago(d.at)}` : r.state.replace('_', ' ');
+  const now = verb === 'approved' ? ` · ${r.state.replace('_', ' ')}` : '';
+  return h('p', { class: 'strong', id: 'approval-state', 'data-state': r.state }, `${who}${now}`);
 }
 
 /** @param {RecordView} r */
