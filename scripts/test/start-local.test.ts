@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { CHANNELS } from '@agent-ops/contracts/channels';
 import { runNode } from '@agent-ops/testkit/run-node';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +59,8 @@ describe("pnpm start (the README's first command)", () => {
       });
     });
     const started = pids(out);
-    expect(started.length).toBe(6);
+    // The coordinator, one executor per channel of the contracts, the dashboard.
+    expect(started.length).toBe(CHANNELS.length + 2);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
