@@ -4,7 +4,7 @@ import { waitFor } from '@agent-ops/testkit/wait';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alertKeys } from '../src/alerts/alert-keys.ts';
 import { verifyApprovalRef } from '../src/alerts/approval-link.ts';
-import { AlertsWorld, LINK_KEY } from './alerts-world.ts';
+import { AlertsWorld, BOT, HOOK, LINK_KEY } from './alerts-world.ts';
 
 let w: AlertsWorld;
 
@@ -181,6 +181,17 @@ describe('alerts: one per event and destination, sent by the hands', () => {
         .sort();
     expect(await states('notify')).toEqual(['ana-tg', 'team']);
     expect(await states('email')).toEqual(['email']);
+    // No destination's secret in any record, stream or log line of the run.
+    const stored: string[] = [];
+    for (const channel of ['notify', 'email', 'webhook'] as const) {
+      const k = channelKeys(w.prefix, channel);
+      for (const stream of [k.receipts, k.deadletter, k.intents])
+        stored.push(JSON.stringify(await w.redis.xrange(stream, '-', '+')));
+      stored.push(JSON.stringify(await w.redis.hgetall(k.records)));
+    }
+    stored.push(...[...w.executors.values()].map((p) => p.output()));
+    for (const secret of [BOT, HOOK, 'tk_alerts_ntfy_secret_0123'])
+      expect(stored.join('\n')).not.toContain(secret);
   }, 120_000);
 
   it('a burst of 200 failures reaches a person as a digest, not 200 messages', async () => {
