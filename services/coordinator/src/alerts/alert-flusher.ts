@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { BullConnections } from '../bull-connections.ts';
-import type { AlertQueue } from './alert-queue.ts';
+import type { AlertQueue, Batch } from './alert-queue.ts';
 
 const QUEUE = 'alert-digest';
 
@@ -54,12 +54,7 @@ export class AlertFlusher {
   }
 
   /** `deliver` turns one batch into its intent (idempotently, by the batch's key). */
-  start(
-    deliver: (
-      destination: string,
-      batch: NonNullable<Awaited<ReturnType<AlertQueue['take']>>>,
-    ) => Promise<void>,
-  ): void {
+  start(deliver: (destination: string, batch: Batch) => Promise<void>): void {
     this.worker = new Worker(
       QUEUE,
       async (job) => {
