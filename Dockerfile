@@ -13,6 +13,7 @@ COPY services/email-executor/package.json services/email-executor/
 COPY services/calendar-executor/package.json services/calendar-executor/
 COPY services/webhook-executor/package.json services/webhook-executor/
 COPY services/caldav-executor/package.json services/caldav-executor/
+COPY services/notify-executor/package.json services/notify-executor/
 COPY services/dashboard/package.json services/dashboard/
 RUN pnpm install --frozen-lockfile --prod=false
 

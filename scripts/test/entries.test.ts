@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { NODE_FLOOR } from '../../packages/runtime/node-floor.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-// One executor per channel of the contracts: a new channel's entry is checked without editing this list.
-const SERVICES = [...CHANNELS.map((c) => `${c}-executor`), 'coordinator', 'dashboard', 'mcp-server'];
+// Every service folder: a service added (a channel's executor) is checked without a list here.
+const SERVICES = readdirSync(join(root, 'services'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'services', d.name, 'main.mjs')))
+  .map((d) => d.name);
 /** Every command a person runs, as a file and its arguments before --help. */
 const ENTRIES: Array<[string, string[]]> = [
   ...SERVICES.map((s): [string, string[]] => [`services/${s}/main.mjs`, []]),

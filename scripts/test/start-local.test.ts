@@ -59,10 +59,12 @@ describe("pnpm start (the README's first command)", () => {
       });
     });
     const started = pids(out);
-    // The coordinator, the dashboard and one executor per channel of the contracts.
-    expect(started.length).toBe(2 + CHANNELS.length);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await exited;
+    // Counted after the SIGINT, so that a wrong count cannot leave the whole demo running.
+    // The coordinator, one executor per channel of the contracts, the dashboard.
+    expect(started.length).toBe(CHANNELS.length + 2);
     expect(code).toBe(0);
     for (const pid of started) await waitFor(() => !alive(pid), `pid ${pid} to exit`, 10_000);
     const redisDir = /data in (\S+)\)/.exec(out)?.[1] as string;

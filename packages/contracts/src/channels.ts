@@ -2,7 +2,7 @@
  * The catalog of channels and the actions each one carries. An action's channel is
  * the part before the dot, and every stream carries the actions of one channel only.
  */
-export const CHANNELS = ['x', 'email', 'calendar', 'webhook', 'caldav'] as const;
+export const CHANNELS = ['x', 'email', 'calendar', 'webhook', 'caldav', 'notify'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ACTIONS = [
@@ -17,6 +17,7 @@ export const ACTIONS = [
   'caldav.create',
   'caldav.update',
   'caldav.delete',
+  'notify.send',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 /** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete'`. */
@@ -54,6 +55,7 @@ export const RATE_LIMIT_GROUPS = {
   'caldav.create': 'write',
   'caldav.update': 'write',
   'caldav.delete': 'write',
+  'notify.send': 'send',
 } as const satisfies Record<Action, string>;
 
 /** A channel's rate-limit groups, in the order of its actions. */

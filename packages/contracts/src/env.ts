@@ -89,3 +89,27 @@ export function envBoolean() {
     return z.NEVER;
   });
 }
+
+/**
+ * Which proxies' forwarding headers (X-Forwarded-Proto, -Host, -For) to believe: `1`/`true`
+ * means a proxy on this machine (loopback addresses: `tailscale serve`, an nginx beside the
+ * service), `0`/`false` none, anything else a comma list of addresses or CIDR ranges.
+ */
+export function envTrustProxy() {
+  return z.string().transform((raw): boolean | string[] => {
+    const v = raw.trim().toLowerCase();
+    if (v === '1' || v === 'true') return true;
+    if (v === '0' || v === 'false') return false;
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  });
+}
+
+/** A config's `trustProxy` as Fastify takes it: `true` is loopback only, never every address. */
+export function fastifyTrustProxy(value: boolean | readonly string[]): false | string[] {
+  if (value === true) return ['loopback'];
+  if (value === false || value.length === 0) return false;
+  return [...value];
+}

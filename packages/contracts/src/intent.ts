@@ -71,6 +71,7 @@ export const IntentSchema = z.discriminatedUnion(
     variant('caldav.create'),
     variant('caldav.update'),
     variant('caldav.delete'),
+    variant('notify.send'),
   ],
   {
     error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${ACTIONS.join(', ')}` : undefined),

@@ -15,5 +15,8 @@ export const LIMITS = {
   /** Recurrence lines (RRULE, EXDATE, RDATE) of one event. */
   recurrenceLines: 20,
   webhookBodyBytes: 65_536,
+  /** Telegram's limit for one message (ntfy keeps 4096 bytes as a message, Slack more). */
+  notifyTextChars: 4096,
+  notifyTitleChars: 250,
   metaEntries: 32,
 } as const;

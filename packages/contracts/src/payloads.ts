@@ -218,6 +218,20 @@ export const CaldavUpdatePayload = z
   });
 
 export const CaldavDeletePayload = z.strictObject({ calendar: caldavCalendar, object: caldavObject });
+/**
+ * An alert to a person, by destination name: the executor's secrets map the name to an ntfy
+ * topic, a Telegram chat or a Slack-compatible webhook, so the coordinator names no address.
+ */
+export const NotifySendPayload = z.strictObject({
+  destination: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'must be a destination name (a-z, 0-9, _ and -)' }),
+  title: z.string().min(1).max(LIMITS.notifyTitleChars),
+  text: z.string().min(1).max(LIMITS.notifyTextChars),
+  /** Where the person acts (the dashboard's approval view); only http(s). */
+  link: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  priority: z.enum(['low', 'default', 'high']).default('default'),
+});
 
 export const PAYLOADS = {
   'x.post': XPostPayload,
@@ -231,6 +245,7 @@ export const PAYLOADS = {
   'caldav.create': CaldavCreatePayload,
   'caldav.update': CaldavUpdatePayload,
   'caldav.delete': CaldavDeletePayload,
+  'notify.send': NotifySendPayload,
 } as const satisfies Record<Action, z.ZodType>;
 
 export type PayloadOf<A extends Action> = z.output<(typeof PAYLOADS)[A]>;

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '@agent-ops/runtime/logger';
 import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import type { FastifyInstance } from 'fastify';
 import { AgentHook } from './agent-hook.ts';
+import { Alerts } from './alerts/alerts.ts';
 import { ApprovalSigner } from './approval-signer.ts';
 import { AuditLog } from './audit-log.ts';
 import { Backups } from './backup.ts';
@@ -25,6 +26,7 @@ export class Coordinator {
   private readonly projection: Projection;
   private readonly hook: AgentHook | null;
   private readonly backups: Backups | null;
+  private readonly alerts: Alerts | null;
   private readonly redisUrl: string;
   private stateValue: CoordinatorState = 'created';
   private closing: Promise<void> | undefined;
@@ -56,9 +58,17 @@ export class Coordinator {
     this.backups = config.backup
       ? new Backups(config.redisUrl, redis, config.prefix, config.backup, log)
       : null;
-    this.projection = new Projection(this.ctx, `${hostname()}-${process.pid}`, async (channel, receipt) => {
-      await this.hook?.report(channel, receipt);
-    });
+    this.alerts = config.alerts ? new Alerts(this.ctx, config.alerts, config.redisUrl) : null;
+    this.projection = new Projection(
+      this.ctx,
+      `${hostname()}-${process.pid}`,
+      async (channel, receipt) => {
+        await this.hook?.report(channel, receipt);
+      },
+      async (channel, receipt) => {
+        await this.alerts?.onReceipt(channel, receipt);
+      },
+    );
   }
 
   get state(): CoordinatorState {
@@ -72,6 +82,7 @@ export class Coordinator {
     this.ctx.scheduler.start((channel, key) => releaseScheduled(this.ctx, channel, key));
     this.hook?.start();
     await this.backups?.start();
+    await this.alerts?.start();
     await this.recoverSchedules();
     this.url = await this.app.listen({ host: this.ctx.config.host, port: this.ctx.config.port });
     this.stateValue = 'running';
@@ -93,6 +104,7 @@ export class Coordinator {
     this.closing ??= (async () => {
       this.stateValue = 'closing';
       await this.app.close();
+      await this.alerts?.close();
       await this.projection.close();
       await this.ctx.scheduler.close();
       await this.hook?.close();

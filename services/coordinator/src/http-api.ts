@@ -1,4 +1,5 @@
 import { CHANNELS } from '@agent-ops/contracts/channels';
+import { fastifyTrustProxy } from '@agent-ops/contracts/env';
 import { toFieldIssues } from '@agent-ops/contracts/field-issues';
 import { INTENT_STATES } from '@agent-ops/contracts/intent-record';
 import { channelKeys } from '@agent-ops/contracts/keys';
@@ -66,7 +67,11 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
  * cancel their own pending work; operators also approve, reject, gate, replay and resolve.
  */
 export function buildHttpApi(ctx: CoordinatorContext): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
+  });
 
   const caller = (req: FastifyRequest, need: Role): Caller => {
     const header = req.headers.authorization ?? '';

@@ -61,15 +61,22 @@ export class Projection {
   private readonly ctx: CoordinatorContext;
   private readonly consumer: string;
   private readonly onProjected: (channel: Channel, receipt: Receipt) => Promise<void>;
+  /**
+   * Every receipt read, projected now or before (a replay after a crash before XACK): for
+   * consumers that are idempotent themselves, such as alerts, which must not miss one.
+   */
+  private readonly onRead: (channel: Channel, receipt: Receipt) => Promise<void>;
 
   constructor(
     ctx: CoordinatorContext,
     consumer: string,
     onProjected: (channel: Channel, receipt: Receipt) => Promise<void>,
+    onRead: (channel: Channel, receipt: Receipt) => Promise<void> = async () => {},
   ) {
     this.ctx = ctx;
     this.consumer = consumer;
     this.onProjected = onProjected;
+    this.onRead = onRead;
   }
 
   async start(redisUrl: string): Promise<void> {
@@ -132,6 +139,11 @@ export class Projection {
   private async apply(channel: Channel, fields: string[]): Promise<void> {
     const receipt = decodeReceiptEntry(fields);
     if (channelOf(receipt.action) !== channel) return;
+    await this.project(channel, receipt);
+    await this.onRead(channel, receipt);
+  }
+
+  private async project(channel: Channel, receipt: Receipt): Promise<void> {
     // The coordinator's own receipts (rejections, cancellations) were applied when written; only report them.
     if (receipt.executor === COORDINATOR_EXECUTOR) return this.onProjected(channel, receipt);
     for (let tries = 0; tries < 5; tries += 1) {

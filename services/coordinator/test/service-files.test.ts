@@ -60,6 +60,7 @@ describe('ops service install/uninstall', () => {
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('launchctl bootstrap gui/$(id -u)');
     const files = readdirSync(join(w.dir, 'agents')).sort();
+    // One per channel of the contracts: a channel added there gets its service without a list here.
     expect(files).toEqual(CHANNELS.map((c) => `dev.agent-ops.${c}-executor.plist`).sort());
     for (const file of files) {
       const p = readPlist(join(w.dir, 'agents', file));

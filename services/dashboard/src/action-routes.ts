@@ -110,15 +110,16 @@ const ACTIONS: readonly ActionRoute[] = [
   ),
 ];
 
-/** Each action checks the session and CSRF token first, then refreshes every open page at once. */
+/** Each action checks the session and CSRF token first, acts as that person, then refreshes every open page. */
 export function registerActionRoutes(
   app: FastifyInstance,
-  deps: { guard: SessionGuard; coordinator: CoordinatorClient; refresh: () => void },
+  deps: { guard: SessionGuard; coordinatorFor: (operator: string) => CoordinatorClient; refresh: () => void },
 ): void {
   for (const a of ACTIONS) {
     app.post(a.path, async (req) => {
-      deps.guard.requireAction(req);
-      const message = await a.perform(deps.coordinator, req.params, req.body);
+      const session = deps.guard.requireAction(req);
+      // The logged-in person's own operator token: the coordinator audits the action under their name.
+      const message = await a.perform(deps.coordinatorFor(session.operator), req.params, req.body);
       deps.refresh();
       return { ok: true, message };
     });

@@ -1,22 +1,26 @@
 import { join } from 'node:path';
+import { fastifyTrustProxy } from '@agent-ops/contracts/env';
 import { CoordinatorClient } from '@agent-ops/coordinator/client';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
 import { connectRedisServer } from '@agent-ops/runtime/redis-connection';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import secureSession from '@fastify/secure-session';
 import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerActionRoutes } from './action-routes.ts';
+import { registerApprovalRoutes } from './approval-routes.ts';
 import type { DashboardConfig } from './config.ts';
 import { errorHandler } from './http-errors.ts';
 import { registerLiveRoutes } from './live-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
+import { operatorsOf } from './operators.ts';
 import { Pages } from './pages.ts';
 import { registerSecurity } from './security.ts';
-import { SessionGuard } from './session-guard.ts';
-import { Sessions } from './sessions.ts';
+import { SESSION_COOKIE, SessionGuard } from './session-guard.ts';
+import { sessionKey } from './sessions.ts';
 import { SnapshotReader } from './snapshot.ts';
 import { SseHub } from './sse-hub.ts';
 
@@ -49,9 +53,21 @@ export class Dashboard {
 
   private build(): FastifyInstance {
     const { config } = this;
-    const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: config.trustProxy });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: 64 * 1024,
+      trustProxy: fastifyTrustProxy(config.trustProxy),
+    });
     registerSecurity(app);
     app.register(cookie);
+    const { key, persistent } = sessionKey(config.sessionKey);
+    if (!persistent) this.log.warn('DASHBOARD_SESSION_KEY is not set: a restart logs everyone out');
+    app.register(secureSession, {
+      key,
+      cookieName: SESSION_COOKIE,
+      expiry: Math.ceil(config.sessionHours * 3600),
+      cookie: { path: '/', httpOnly: true, sameSite: 'strict' },
+    });
     app.register(formbody, { bodyLimit: 4096 });
     // Counts only what a route asks it to (wrong login tokens); no route is limited by default.
     app.register(rateLimit, { global: false });
@@ -64,19 +80,38 @@ export class Dashboard {
     });
     app.setErrorHandler(errorHandler(this.log));
     app.register(async (routes) => {
-      const guard = new SessionGuard(new Sessions(config.sessionHours * 3_600_000), config);
+      const operators = operatorsOf(config);
+      const guard = new SessionGuard(operators, config);
+      // One coordinator client per person: each acts with their own operator token, so the audit names them.
+      const coordinators = new Map(
+        operators.map((o) => [
+          o.name,
+          new CoordinatorClient({ url: config.coordinatorUrl, token: o.operatorToken }),
+        ]),
+      );
       const pages = new Pages();
       routes.get('/healthz', async () => ({ ok: true }));
       routes.get('/', async (req, reply) => {
         const s = guard.session(req);
         if (!s) return reply.redirect('/login', 303);
-        return reply.type('text/html; charset=utf-8').send(pages.appPage(s.csrf));
+        return reply.type('text/html; charset=utf-8').send(pages.appPage(s.csrf, s.operator));
       });
-      registerLoginRoutes(routes, { guard, pages, token: config.token });
+      registerLoginRoutes(routes, { guard, pages, operators });
+      registerApprovalRoutes(routes, {
+        guard,
+        pages,
+        redis: this.redis,
+        prefix: config.prefix,
+        linkKey: config.linkKey,
+      });
       registerLiveRoutes(routes, { guard, reader: this.reader, hub: this.hub });
       registerActionRoutes(routes, {
         guard,
-        coordinator: new CoordinatorClient({ url: config.coordinatorUrl, token: config.operatorToken }),
+        coordinatorFor: (operator) => {
+          const c = coordinators.get(operator);
+          if (!c) throw new Error(`no coordinator client for ${operator}`);
+          return c;
+        },
         refresh: () => this.hub.poke(),
       });
     });

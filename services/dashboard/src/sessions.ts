@@ -1,53 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { safeEqual } from '@agent-ops/contracts/safe-equal';
+import { createHash, randomBytes } from 'node:crypto';
 
-export type Session = { id: string; csrf: string; expiresAt: number };
+export type Session = { operator: string; csrf: string; expiresAt: number };
 
-export function sameSecret(a: string, b: string): boolean {
-  return safeEqual(a, b);
+/** What the encrypted cookie holds: who, the page's CSRF token, until when. */
+export type SessionData = { op: string; csrf: string; exp: number };
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    op: string;
+    csrf: string;
+    exp: number;
+  }
+}
+
+export function newSessionData(operator: string, ttlMs: number): SessionData {
+  return { op: operator, csrf: randomBytes(32).toString('base64url'), exp: Date.now() + ttlMs };
 }
 
 /**
- * Sessions in memory: a random id in an HttpOnly SameSite=Strict cookie, and a per-session
- * CSRF token the page sends back in a header on every action (checked here, constant time).
- * A restart logs everyone out, which is what an operator page on one box wants.
+ * The key the session cookie is encrypted and authenticated with (libsodium's secretbox, by
+ * @fastify/secure-session): from DASHBOARD_SESSION_KEY, so sessions survive a restart; without
+ * it a key made at start, so a restart logs everyone out (and the log says so).
  */
-export class Sessions {
-  private readonly byId = new Map<string, Session>();
-  private readonly ttlMs: number;
-
-  constructor(ttlMs: number) {
-    this.ttlMs = ttlMs;
-  }
-
-  create(): Session {
-    this.sweep();
-    const session = {
-      id: randomBytes(32).toString('base64url'),
-      csrf: randomBytes(32).toString('base64url'),
-      expiresAt: Date.now() + this.ttlMs,
-    };
-    this.byId.set(session.id, session);
-    return session;
-  }
-
-  get(id: string | undefined): Session | null {
-    if (!id) return null;
-    const s = this.byId.get(id);
-    if (!s) return null;
-    if (s.expiresAt <= Date.now()) {
-      this.byId.delete(id);
-      return null;
-    }
-    return s;
-  }
-
-  delete(id: string): void {
-    this.byId.delete(id);
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, s] of this.byId) if (s.expiresAt <= now) this.byId.delete(id);
-  }
+export function sessionKey(configured: string | undefined): { key: Buffer; persistent: boolean } {
+  if (!configured) return { key: randomBytes(32), persistent: false };
+  return {
+    key: createHash('sha256').update(`agent-ops dashboard session\n${configured}`).digest(),
+    persistent: true,
+  };
 }

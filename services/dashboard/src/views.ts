@@ -132,3 +132,6 @@ export type ReceiptsView = {
 
 /** One server-sent `snapshot` event, and the answer of GET /api/snapshot. */
 export type LiveMessage = { snapshot: Snapshot | SnapshotUnavailable; receipts: ReceiptsView | null };
+
+/** What an approval link's page is shown: the record (null when the key is unknown) and when the link expires. */
+export type ApprovalView = { record: RecordView | null; expiresAt: number };

@@ -4,9 +4,10 @@ import { channelKeys } from '@agent-ops/contracts/keys';
 import { waitFor } from '@agent-ops/testkit/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { approvalLink } from '../../coordinator/src/alerts/approval-link.ts';
 import { post } from '../../coordinator/test/world.ts';
 import { CSP } from '../src/security.ts';
-import { DASHBOARD_TOKEN, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
+import { DASHBOARD_TOKEN, LINK_KEY, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
 
 const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');
 const XSS_TEXT = `<script>alert("xss-script")</script><img src=x onerror="alert('xss-img')"> & "quotes"`;
@@ -313,5 +314,69 @@ describe('dashboard: in a real browser', () => {
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);
     expect(await page.textContent('#accounts-body')).toMatch(/antifund.*post: \d+ of 20/s);
+  });
+});
+
+describe("dashboard: an alert's approval link", () => {
+  it('a GET changes nothing; a forged or expired link is refused', async () => {
+    await s.world.producer.submit(post('link-get', 'only looked at'));
+    const link = approvalLink(s.url, LINK_KEY, {
+      channel: 'x',
+      key: 'link-get',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const { cookie } = await loginHttp(s.url);
+    expect((await fetch(link, { headers: { cookie } })).status).toBe(200);
+    const ref = link.split('/approve/')[1] as string;
+    expect((await fetch(`${s.url}/api/approval/${ref}`, { headers: { cookie } })).status).toBe(200);
+    expect((await s.world.producer.get('link-get')).record.state).toBe('pending_approval');
+    const forged = approvalLink(s.url, 'another-key-another-key-another-key-0', {
+      channel: 'x',
+      key: 'link-get',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    expect((await fetch(forged, { headers: { cookie } })).status).toBe(404);
+    const expired = approvalLink(s.url, LINK_KEY, {
+      channel: 'x',
+      key: 'link-get',
+      expiresAt: Date.now() - 1000,
+    });
+    expect((await fetch(expired, { headers: { cookie } })).status).toBe(410);
+    // Without a session the link leads to the login, and back after it; never elsewhere.
+    const anon = await fetch(link, { redirect: 'manual' });
+    expect(anon.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/approve/${ref}`)}`);
+    const evil = await fetch(`${s.url}/login?next=https://evil.example/`, {
+      redirect: 'manual',
+      headers: { cookie },
+    });
+    expect(evil.headers.get('location')).toBe('/');
+  });
+
+  it('at 390 px: open the link, log in, approve with one tap; the post is made once', async () => {
+    await s.world.producer.submit(post('link-1', 'approved from a phone'));
+    const link = approvalLink(s.url, LINK_KEY, {
+      channel: 'x',
+      key: 'link-1',
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const phone = await s.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const p = await phone.newPage();
+    p.setDefaultTimeout(8000);
+    await p.goto(link);
+    expect(new URL(p.url()).pathname).toBe('/login');
+    await p.fill('#token', DASHBOARD_TOKEN);
+    await p.click('button[type=submit]');
+    await p.waitForSelector('body[data-ready="1"]');
+    expect(p.url()).toBe(link);
+    expect(await p.textContent('#approval-body .post-text')).toBe('approved from a phone');
+    expect(await p.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(
+      0,
+    );
+    await p.screenshot({ path: join(OUTPUT, 'approve-390.png'), fullPage: true });
+    await p.click('button[data-action=approve]');
+    await p.locator('#approval-state[data-state="succeeded"]').waitFor({ timeout: 15_000 });
+    await p.screenshot({ path: join(OUTPUT, 'approved-390.png'), fullPage: true });
+    expect(s.world.fake.postsWithText('approved from a phone')).toHaveLength(1);
+    await phone.close();
   });
 });

@@ -4,10 +4,11 @@ import { createLogger } from '@agent-ops/runtime/logger';
 import { freePort } from '@agent-ops/testkit/free-port';
 import { type Browser, chromium } from 'playwright-core';
 import { OPERATOR_TOKEN, World } from '../../coordinator/test/world.ts';
-import { parseDashboardConfig } from '../src/config.ts';
+import { type DashboardConfig, type DashboardConfigInput, parseDashboardConfig } from '../src/config.ts';
 import { Dashboard } from '../src/dashboard.ts';
 
 export const DASHBOARD_TOKEN = 'dashboard-login-token-0123456789';
+export const LINK_KEY = 'dashboard-test-link-key-0123456789abcdef';
 export const OUTPUT = join(import.meta.dirname, '..', 'test-output');
 
 /**
@@ -26,12 +27,22 @@ export async function readOnlyUrl(w: World): Promise<string> {
   return u.toString();
 }
 
-export type Stack = { world: World; dashboard: Dashboard; url: string; browser: Browser; user: string };
+export type Stack = {
+  world: World;
+  dashboard: Dashboard;
+  url: string;
+  browser: Browser;
+  user: string;
+  config: DashboardConfig;
+};
 
-export async function startStack(redisUrl: string): Promise<Stack> {
+export async function startStack(
+  redisUrl: string,
+  options: { dashboard?: Partial<DashboardConfigInput>; coordinator?: Record<string, unknown> } = {},
+): Promise<Stack> {
   mkdirSync(OUTPUT, { recursive: true });
   // A cap on attempts, so that an intent X cannot be asked about parks within the test.
-  const world = await new World(redisUrl).start({ maxRetries: 8 });
+  const world = await new World(redisUrl).start({ maxRetries: 8 }, options.coordinator);
   const config = parseDashboardConfig({
     redisUrl: await readOnlyUrl(world),
     prefix: world.prefix,
@@ -40,7 +51,9 @@ export async function startStack(redisUrl: string): Promise<Stack> {
     coordinatorUrl: world.coordinator.url,
     operatorToken: OPERATOR_TOKEN,
     refreshMs: 250,
+    linkKey: LINK_KEY,
     accounts: { antifund: { rateLimits: { post: { points: 20, durationSec: 900 } } } },
+    ...options.dashboard,
   });
   const dashboard = new Dashboard(config, createLogger('dashboard', 'silent'));
   const url = await dashboard.start();
@@ -56,7 +69,7 @@ export async function startStack(redisUrl: string): Promise<Stack> {
       '--no-first-run',
     ],
   });
-  return { world, dashboard, url, browser, user: `dash-${world.prefix}` };
+  return { world, dashboard, url, browser, user: `dash-${world.prefix}`, config };
 }
 
 export async function stopStack(s: Stack | undefined): Promise<void> {

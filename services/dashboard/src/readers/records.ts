@@ -1,4 +1,4 @@
-import { CHANNELS } from '@agent-ops/contracts/channels';
+import { CHANNELS, type Channel } from '@agent-ops/contracts/channels';
 import type { IntentState } from '@agent-ops/contracts/intent-record';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { Redis } from 'ioredis';
@@ -41,4 +41,15 @@ export async function readRecords(
   // Approvals oldest first (the one closest to its deadline on top); the others newest first.
   scored.sort((a, b) => (state === 'pending_approval' ? a.score - b.score : b.score - a.score));
   return { items: scored.slice(0, LIST_LIMIT).map((s) => s.view), total };
+}
+
+/** One key's record (HGET), for the page an approval link opens. */
+export async function readRecord(
+  redis: Redis,
+  prefix: string,
+  channel: Channel,
+  key: string,
+): Promise<RecordView | null> {
+  const r = recordOf(await redis.hget(channelKeys(prefix, channel).records, key));
+  return r ? recordView(r) : null;
 }
