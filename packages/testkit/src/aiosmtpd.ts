@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 import { waitForGreeting } from './greeting.ts';
@@ -6,7 +8,19 @@ import { type RunAs, unprivilegedUser } from './unprivileged.ts';
 
 /** Debian's python3-aiosmtpd lives in the system Python, whatever `python3` comes first on PATH. */
 const PYTHON = process.env.AIOSMTPD_PYTHON ?? '/usr/bin/python3';
-const HANDLER_DIR = join(import.meta.dirname, '..', 'python');
+const HANDLER_SOURCE = join(import.meta.dirname, '..', 'python', 'agent_ops_smtp.py');
+
+/**
+ * The handler, copied where the unprivileged server can read it: a checkout may sit below a
+ * folder only its owner can enter (a CI clone in `mktemp -d`, mode 0700).
+ */
+function readableHandlerDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aiosmtpd-handler-'));
+  chmodSync(dir, 0o755);
+  copyFileSync(HANDLER_SOURCE, join(dir, 'agent_ops_smtp.py'));
+  chmodSync(join(dir, 'agent_ops_smtp.py'), 0o644);
+  return dir;
+}
 
 export type AiosmtpdEvent = { kind: 'rcpt' | 'stored' | 'answered'; value: string; at: number };
 
@@ -47,9 +61,10 @@ export async function startAiosmtpd(options: AiosmtpdOptions = {}): Promise<Aios
     throw new Error(`aiosmtpd not importable by ${PYTHON}: apt-get install python3-aiosmtpd`);
   const port = await freePort();
   const who = options.runAs ?? unprivilegedUser();
+  const handlerDir = readableHandlerDir();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    PYTHONPATH: HANDLER_DIR,
+    PYTHONPATH: handlerDir,
     PYTHONUNBUFFERED: '1',
     AGENT_OPS_SMTP_RCPT_DELAY_MS: String(options.rcptDelayMs ?? 0),
     AGENT_OPS_SMTP_DATA_DELAY_MS: String(options.dataDelayMs ?? 0),
@@ -59,7 +74,7 @@ export async function startAiosmtpd(options: AiosmtpdOptions = {}): Promise<Aios
   const child: ChildProcess = spawn(
     PYTHON,
     ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'agent_ops_smtp.SentFiler'],
-    { env, uid: who.uid, gid: who.gid, cwd: HANDLER_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, uid: who.uid, gid: who.gid, cwd: handlerDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const events: AiosmtpdEvent[] = [];
   const waiters: Array<{ kind: AiosmtpdEvent['kind']; resolve: (e: AiosmtpdEvent) => void }> = [];
