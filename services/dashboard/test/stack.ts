@@ -41,8 +41,14 @@ export async function startStack(
   options: { dashboard?: Partial<DashboardConfigInput>; coordinator?: Record<string, unknown> } = {},
 ): Promise<Stack> {
   mkdirSync(OUTPUT, { recursive: true });
-  // A cap on attempts, so that an intent X cannot be asked about parks within the test.
-  const world = await new World(redisUrl).start({ maxRetries: 8 }, options.coordinator);
+  // A cap on attempts, so that an intent X cannot be asked about parks within the test. The
+  // tests inject faults one after another into this one executor; together they may (rightly)
+  // open an account's breaker, and the default 30 s reset would outlast a test's wait for its
+  // receipt. The breaker's own behaviour is proven by the conformance suite.
+  const world = await new World(redisUrl).start(
+    { maxRetries: 8, breaker: { resetTimeoutMs: 1000 } },
+    options.coordinator,
+  );
   const config = parseDashboardConfig({
     redisUrl: await readOnlyUrl(world),
     prefix: world.prefix,
