@@ -9,6 +9,7 @@ export const ACTIONS = [
   'x.post',
   'x.reply',
   'x.delete',
+  'x.thread',
   'email.send',
   'calendar.create',
   'calendar.update',
@@ -20,7 +21,7 @@ export const ACTIONS = [
   'notify.send',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
-/** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete'`. */
+/** The actions of one channel: `ActionOf<'x'>` is `'x.post' | 'x.reply' | 'x.delete' | 'x.thread'`. */
 export type ActionOf<C extends Channel> = Extract<Action, `${C}.${string}`>;
 
 export function isChannel(value: string): value is Channel {
@@ -47,6 +48,7 @@ export const RATE_LIMIT_GROUPS = {
   'x.post': 'post',
   'x.reply': 'post',
   'x.delete': 'delete',
+  'x.thread': 'post',
   'email.send': 'send',
   'calendar.create': 'write',
   'calendar.update': 'write',

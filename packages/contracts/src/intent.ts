@@ -63,6 +63,7 @@ export const IntentSchema = z.discriminatedUnion(
     variant('x.post'),
     variant('x.reply'),
     variant('x.delete'),
+    variant('x.thread'),
     variant('email.send'),
     variant('calendar.create'),
     variant('calendar.update'),

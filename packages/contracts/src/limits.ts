@@ -6,6 +6,9 @@ export const LIMITS = {
   accountChars: 64,
   /** X counts weighted characters; long posts exist on paid tiers, so only an upper bound is enforced here. */
   xTextChars: 25_000,
+  /** Posts of one x.thread: at least two; at most 25, so that one thread spends a quarter of X's 100 posts per 15 min at most. */
+  xThreadMinParts: 2,
+  xThreadMaxParts: 25,
   emailRecipients: 100,
   emailSubjectChars: 998,
   emailBodyChars: 500_000,

@@ -2,16 +2,32 @@ import { z } from 'zod';
 import type { Action } from './channels.ts';
 import { LIMITS } from './limits.ts';
 import { RECURRENCE_LINE_PREFIX, recurrenceLineProblem } from './recurrence.ts';
+import { XMediaList } from './x-media.ts';
 
 const postId = z.string().regex(/^[0-9]{1,19}$/, { error: 'must be a post id: 1 to 19 digits' });
 
+const xText = z.string().min(1).max(LIMITS.xTextChars);
+
 export const XPostPayload = z.strictObject({
-  text: z.string().min(1).max(LIMITS.xTextChars),
+  text: xText,
+  media: XMediaList.optional(),
 });
 
 export const XReplyPayload = z.strictObject({
-  text: z.string().min(1).max(LIMITS.xTextChars),
+  text: xText,
   inReplyToPostId: postId,
+  media: XMediaList.optional(),
+});
+
+/**
+ * A thread: posts that go out in order, each replying to the one before, under one key and
+ * one approval. Each part gets a receipt of its own (key `<key>/part/<n>`), then the thread.
+ */
+export const XThreadPayload = z.strictObject({
+  parts: z
+    .array(z.strictObject({ text: xText, media: XMediaList.optional() }))
+    .min(LIMITS.xThreadMinParts)
+    .max(LIMITS.xThreadMaxParts),
 });
 
 export const XDeletePayload = z.strictObject({
@@ -237,6 +253,7 @@ export const PAYLOADS = {
   'x.post': XPostPayload,
   'x.reply': XReplyPayload,
   'x.delete': XDeletePayload,
+  'x.thread': XThreadPayload,
   'email.send': EmailSendPayload,
   'calendar.create': CalendarCreatePayload,
   'calendar.update': CalendarUpdatePayload,

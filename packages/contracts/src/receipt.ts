@@ -15,13 +15,28 @@ export type ReceiptError = z.output<typeof ReceiptErrorSchema>;
 const timestamp = z.iso.datetime({ offset: true });
 
 /**
+ * The key of one part of an x.thread, which gets a receipt of its own: the thread's key and
+ * `/part/<n>` (from 1). `/` is in no producer's key, so a derived key never meets one.
+ */
+export function threadPartKey(key: string, part: number): string {
+  return `${key}/part/${part}`;
+}
+
+const ReceiptKey = z.union(
+  [IdempotencyKey, z.string().regex(/^[A-Za-z0-9._:-]{1,200}\/part\/[1-9][0-9]?$/)],
+  {
+    error: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ : -, or such a key and /part/<n>',
+  },
+);
+
+/**
  * The value of a receipts entry's `receipt` field: what an executor did with one intent.
  * `error` is null exactly when the status is `succeeded`.
  */
 export const ReceiptSchema = z
   .strictObject({
     v: z.literal(1),
-    idempotencyKey: IdempotencyKey,
+    idempotencyKey: ReceiptKey,
     action: z.enum(ACTIONS),
     account: AccountName,
     status: z.enum(RECEIPT_STATUSES),

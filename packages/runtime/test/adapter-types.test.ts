@@ -7,7 +7,9 @@ import type { ChannelAdapter, EffectResult } from '../src/adapter.ts';
 // Checked by tsc (the repo's typecheck covers tests); vitest only runs the runtime half.
 describe('adapters typed by their channel', () => {
   it("a channel's intents and actions are its own only", () => {
-    expectTypeOf<ChannelIntent<'x'>['action']>().toEqualTypeOf<'x.post' | 'x.reply' | 'x.delete'>();
+    expectTypeOf<ChannelIntent<'x'>['action']>().toEqualTypeOf<
+      'x.post' | 'x.reply' | 'x.delete' | 'x.thread'
+    >();
     expectTypeOf<ActionOf<'calendar'>>().toEqualTypeOf<
       'calendar.create' | 'calendar.update' | 'calendar.delete'
     >();

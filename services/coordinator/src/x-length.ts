@@ -11,12 +11,21 @@ import type { CoordinatorConfig } from './config.ts';
  * https://docs.x.com/resources/fundamentals/counting-characters
  */
 export function xLengthIssue(intent: Intent, limits: CoordinatorConfig['xLength']): FieldIssue | null {
-  if (intent.action !== 'x.post' && intent.action !== 'x.reply') return null;
   const max = limits.accounts[intent.account] ?? limits.default;
-  const { weightedLength } = twitter.parseTweet(intent.payload.text);
-  if (weightedLength <= max) return null;
-  return {
-    field: 'payload.text',
-    message: `is ${weightedLength} characters as X counts them (URLs count 23, most CJK characters and emoji 2); at most ${max} for account ${intent.account}`,
-  };
+  const texts: Array<{ field: string; text: string }> =
+    intent.action === 'x.post' || intent.action === 'x.reply'
+      ? [{ field: 'payload.text', text: intent.payload.text }]
+      : intent.action === 'x.thread'
+        ? // Every part is a post of its own, counted on its own; the first one too long is named.
+          intent.payload.parts.map((p, i) => ({ field: `payload.parts[${i}].text`, text: p.text }))
+        : [];
+  for (const { field, text } of texts) {
+    const { weightedLength } = twitter.parseTweet(text);
+    if (weightedLength <= max) continue;
+    return {
+      field,
+      message: `is ${weightedLength} characters as X counts them (URLs count 23, most CJK characters and emoji 2); at most ${max} for account ${intent.account}`,
+    };
+  }
+  return null;
 }

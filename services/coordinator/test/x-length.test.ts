@@ -32,4 +32,21 @@ describe('X length as X counts it (twitter-text)', () => {
       xLengthIssue({ ...post(''), action: 'x.delete', payload: { postId: '1' } } as Intent, limits),
     ).toBeNull();
   });
+
+  it('each part of a thread counts on its own, and the message names the part', () => {
+    const thread = (texts: string[]) =>
+      ({
+        v: 1,
+        idempotencyKey: 'k',
+        action: 'x.thread',
+        account: 'acme',
+        payload: { parts: texts.map((text) => ({ text })) },
+      }) as Intent;
+    expect(xLengthIssue(thread(['a'.repeat(280), 'b'.repeat(280)]), limits)).toBeNull();
+    expect(xLengthIssue(thread(['a'.repeat(280), '日'.repeat(141)]), limits)).toEqual({
+      field: 'payload.parts[1].text',
+      message:
+        'is 282 characters as X counts them (URLs count 23, most CJK characters and emoji 2); at most 280 for account acme',
+    });
+  });
 });
