@@ -1,4 +1,4 @@
-import type { ActionOf, Channel } from '@agent-ops/contracts/channels';
+import type { Action, ActionOf, Channel } from '@agent-ops/contracts/channels';
 import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import type { Logger } from './logger.ts';
 
@@ -26,12 +26,24 @@ export type EffectContext = {
   log: Logger;
 };
 
-export type EffectResult = { externalId: string; url: string | null };
+/**
+ * A step of an effect that stands as an effect of its own under a key derived from the
+ * intent's (a thread's part, `<key>/part/<n>`): it gets a receipt of its own, written in the
+ * same fenced commit as the intent's, before it.
+ */
+export type DerivedEffect = { key: string; action: Action; externalId: string; url: string | null };
+
+export type EffectResult = {
+  externalId: string;
+  url: string | null;
+  derived?: readonly DerivedEffect[];
+};
 
 export type ReconcileResult =
   | { outcome: 'done'; result: EffectResult }
   | { outcome: 'not_done' }
-  | { outcome: 'unknown'; reason: string };
+  /** `derived`: the steps known to have happened, receipted as succeeded although the whole is parked. */
+  | { outcome: 'unknown'; reason: string; derived?: readonly DerivedEffect[] };
 
 /**
  * What a channel brings to the runtime: its client, its error classification and its
@@ -53,6 +65,13 @@ export interface ChannelAdapter<C extends Channel = Channel> {
    * use, or the endpoint is configured. A refusal becomes a `rejected` receipt, never a call.
    */
   refuse?(intent: ChannelIntent<C>): { code: string; message: string } | null;
+  /**
+   * The adapter's marks record progress that stays true (a thread's part posted, with its id),
+   * not only a point passed (email's final dot): an attempt that made marks is then never
+   * disarmed by a retry (`not_done`, `not_sent`), only released in doubt, so that whoever
+   * goes on reads them (`previousMarks`) and resumes instead of starting over.
+   */
+  readonly marksAreProgress?: boolean;
   /** The rate-limit group of an action, where the API meters actions apart (e.g. `post`, `delete`). */
   rateLimitGroup(action: ActionOf<C>): string;
   perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;

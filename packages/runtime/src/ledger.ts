@@ -21,6 +21,8 @@ export type CommitArgs = {
   status: string;
   deadletter: string[] | null;
   ackIds: readonly string[];
+  /** Receipts of keys derived from this one (an x.thread's parts), written first under the same fence. */
+  derived?: ReadonlyArray<{ key: string; status: string; receiptJson: string }>;
 };
 
 /**
@@ -102,6 +104,7 @@ export class Ledger {
         a.status,
         a.deadletter ? JSON.stringify(a.deadletter) : '',
         a.ackIds.join(','),
+        a.derived?.length ? JSON.stringify(a.derived.map((d) => [d.key, d.status, d.receiptJson])) : '',
       );
     }
     const replies = await this.redis.opsCommit(

@@ -3,7 +3,13 @@ import { deadletterFields, decodeIntentEntry, fieldsToRecord } from '@agent-ops/
 import { isNonRetryable, isRetryAfter, RetryAfterError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type { Receipt, ReceiptError, ReceiptStatus } from '@agent-ops/contracts/receipt';
-import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from './adapter.ts';
+import type {
+  ChannelAdapter,
+  DerivedEffect,
+  EffectContext,
+  EffectResult,
+  ReconcileResult,
+} from './adapter.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Breakers } from './breakers.ts';
 import type { DeferArgs } from './later.ts';
@@ -280,7 +286,7 @@ export class IntentProcessor {
         retryable: false,
       };
       a.log.warn({ error }, 'parked as unknown for a person');
-      return this.commit(a, 'unknown', null, error);
+      return this.commit(a, 'unknown', null, error, false, result.derived);
     }
     a.log.info('reconciled: the effect had not happened');
     return null;
@@ -328,7 +334,10 @@ export class IntentProcessor {
    * The one way out without an outcome: the entry comes back after `delayMs` (its copy is
    * scheduled before the original is acknowledged), and the lease is given up for `reason`.
    */
-  private async release(a: Attempt, reason: ReleaseReason, delayMs: number): Promise<void> {
+  private async release(a: Attempt, given: ReleaseReason, delayMs: number): Promise<void> {
+    // Progress an adapter recorded (a thread's posted parts) is never dropped by a disarm.
+    const progress = this.d.adapter.marksAreProgress && a.previousMarks.length + a.marks.length > 0;
+    const reason = progress ? 'in_doubt' : given;
     const fields = [
       'intent',
       fieldsToRecord(a.msg.fields).intent ?? '',
@@ -351,7 +360,26 @@ export class IntentProcessor {
     result: EffectResult | null,
     error: ReceiptError | null,
     deadletter = false,
+    derivedOfUnknown: readonly DerivedEffect[] = [],
   ): Promise<Disposition> {
+    const derived = (result?.derived ?? derivedOfUnknown).map((d) => {
+      const r: Receipt = {
+        v: 1,
+        idempotencyKey: d.key,
+        action: d.action,
+        account: a.intent.account,
+        status: 'succeeded',
+        externalId: d.externalId,
+        url: d.url,
+        attempts: a.attempt,
+        executor: this.d.options.consumer,
+        intentId: a.msg.id,
+        startedAt: a.startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        error: null,
+      };
+      return { key: d.key, status: 'succeeded', receiptJson: JSON.stringify(r) };
+    });
     const receipt: Receipt = {
       v: 1,
       idempotencyKey: a.intent.idempotencyKey,
@@ -374,6 +402,7 @@ export class IntentProcessor {
       status,
       deadletter: deadletter && error ? this.deadletterFields(a.msg, error.message, error) : null,
       ackIds: [a.msg.id],
+      derived,
     });
     if (committed.code === 'committed') {
       this.d.metrics.receipt(status, a.msg.id);

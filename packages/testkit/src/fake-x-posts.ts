@@ -12,6 +12,8 @@ export type FakeTweet = {
   inReplyTo: string | null;
   /** The usernames X puts in front of this reply's text: the replied-to author, then that post's own. */
   replyMentions: string[];
+  /** Media attached (`media.media_ids`), in order. */
+  mediaIds: string[];
   deleted: boolean;
 };
 export type Answer = { status: number; body: unknown };
@@ -39,9 +41,15 @@ export class FakeXPosts {
   timelineLagMs = 0;
   private nextId = 1_800_000_000_000_000_000n;
   private readonly users: Record<string, FakeXUser>;
+  /** Why the media ids of a new post are refused, or null (FakeXMedia.refuseAttach). */
+  private readonly refuseMedia: (user: FakeXUser, ids: unknown) => Answer | null;
 
-  constructor(users: Record<string, FakeXUser>) {
+  constructor(
+    users: Record<string, FakeXUser>,
+    refuseMedia: (user: FakeXUser, ids: unknown) => Answer | null = () => null,
+  ) {
     this.users = users;
+    this.refuseMedia = refuseMedia;
   }
 
   seed(authorId: string, text: string): FakeTweet {
@@ -54,6 +62,7 @@ export class FakeXPosts {
       createdAt: new Date(),
       inReplyTo: null,
       replyMentions: [],
+      mediaIds: [],
       deleted: false,
     };
     this.tweets.push(tweet);
@@ -79,7 +88,11 @@ export class FakeXPosts {
    * (plhery/node-twitter-api-v2#366).
    */
   create(user: FakeXUser, body: unknown): Answer {
-    const b = body as { text?: unknown; reply?: { in_reply_to_tweet_id?: string } } | null;
+    const b = body as {
+      text?: unknown;
+      reply?: { in_reply_to_tweet_id?: string };
+      media?: { media_ids?: unknown };
+    } | null;
     const stored = typeof b?.text === 'string' ? storedForm(b.text) : '';
     if (!b || typeof b.text !== 'string' || stored.length === 0) {
       return {
@@ -104,6 +117,11 @@ export class FakeXPosts {
         ),
       };
     }
+    const mediaIds = b.media === undefined ? [] : (b.media.media_ids as string[]);
+    if (b.media !== undefined) {
+      const refused = this.refuseMedia(user, b.media.media_ids);
+      if (refused) return refused;
+    }
     // X refuses a post identical to one of the author's recent posts, comparing the text as
     // it keeps it (NFC), not as it renders it.
     if (this.tweets.some((t) => t.authorId === user.id && !t.deleted && t.text === stored)) {
@@ -121,6 +139,7 @@ export class FakeXPosts {
       createdAt: new Date(),
       inReplyTo: parentId,
       replyMentions: parent ? this.mentionsFor(parent) : [],
+      mediaIds,
       deleted: false,
     };
     this.tweets.push(tweet);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeXMedia, parseMultipart } from './fake-x-media.ts';
 import { type FakeTweet, FakeXPosts, type FakeXUser, problem } from './fake-x-posts.ts';
 import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
@@ -66,12 +67,14 @@ export class FakeX {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly faults = new FaultRules<FakeXFault>({ method: 'POST', path: /^\/2\/tweets$/ });
   private readonly posts: FakeXPosts;
+  /** The chunked media upload (fake-x-media.ts): its uploads, and knobs for processing and expiry. */
+  readonly media = new FakeXMedia();
   private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
   url = '';
 
   constructor(options: FakeXOptions) {
     this.users = options.users;
-    this.posts = new FakeXPosts(options.users);
+    this.posts = new FakeXPosts(options.users, (user, ids) => this.media.refuseAttach(user, ids));
     this.latencyMs = options.latencyMs ?? 0;
     this.rateLimit = options.rateLimit;
   }
@@ -157,15 +160,25 @@ export class FakeX {
   /** Reads and records one request. */
   private async readCall(
     req: IncomingMessage,
-  ): Promise<{ call: FakeXCall; url: URL; user: FakeXUser | null }> {
+  ): Promise<{ call: FakeXCall; url: URL; user: FakeXUser | null; form: Map<string, Buffer> | null }> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
     const user = this.userOf(req);
     let body: unknown = null;
+    // A media chunk comes as multipart/form-data; the call log keeps its fields' sizes, not its bytes.
+    const contentType = req.headers['content-type'] ?? '';
+    const form = /^multipart\/form-data/i.test(contentType) ? parseMultipart(bytes, contentType) : null;
     try {
-      body = raw ? JSON.parse(raw) : null;
+      body = form
+        ? Object.fromEntries(
+            [...form].map(([k, v]) => [k, k === 'media' ? `${v.length} bytes` : v.toString()]),
+          )
+        : raw
+          ? JSON.parse(raw)
+          : null;
     } catch {
       body = raw;
     }
@@ -177,11 +190,11 @@ export class FakeX {
       body,
     };
     this.calls.push(call);
-    return { call, url, user };
+    return { call, url, user, form };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { call, url, user } = await this.readCall(req);
+    const { call, url, user, form } = await this.readCall(req);
     const { method, body } = call;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faults.take(method, url.pathname);
@@ -217,7 +230,9 @@ export class FakeX {
       return this.send(call, res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), rate.headers);
     }
 
-    const answer = this.route(method, url, user, body);
+    const answer = url.pathname.startsWith('/2/media/')
+      ? this.media.route(method, url, user, body, form)
+      : this.route(method, url, user, body);
     if (answer.status < 300 && method !== 'GET') {
       call.acted = true;
       await this.onAct?.(call);

@@ -10,5 +10,7 @@ await runChannelExecutor({
     new XAdapter({
       credentials: xCredentialsByAccount(secrets),
       apiBaseUrl: process.env.X_API_BASE_URL ?? DEFAULT_X_API_BASE_URL,
+      // Media by `path` are read from here only; empty counts as not set, as for every variable.
+      mediaDir: process.env.X_MEDIA_DIR || null,
     }),
 });

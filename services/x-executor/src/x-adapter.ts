@@ -1,17 +1,23 @@
 import type { ActionOf } from '@agent-ops/contracts/channels';
 import { NonRetryableError, OutcomeUnknownError } from '@agent-ops/contracts/errors';
 import type { ChannelIntent } from '@agent-ops/contracts/intent';
+import { kindOfItem, type XMediaItem } from '@agent-ops/contracts/x-media';
 import type {
   ChannelAdapter,
   EffectContext,
   EffectResult,
   ReconcileResult,
 } from '@agent-ops/runtime/adapter';
-import type { TwitterApi } from 'twitter-api-v2';
+import type { SendTweetV2Params, TwitterApi } from 'twitter-api-v2';
 import { findOwnPost } from './own-posts.ts';
+import type { WantedPost } from './post-match.ts';
 import { createXClient } from './x-client.ts';
 import { classifyXError, isDuplicateContent } from './x-errors.ts';
+import { loadMedia } from './x-media-source.ts';
+import { uploadMedia, waitUntilProcessed } from './x-media-upload.ts';
+import { mediaMark, type Progress, readProgress } from './x-progress.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
+import { performThread, reconcileThread, type ThreadDeps } from './x-thread.ts';
 
 export type XAdapterOptions = {
   credentials: Map<string, XCredentials>;
@@ -26,6 +32,12 @@ export type XAdapterOptions = {
    * not promise read-after-write) before parking the key for a person.
    */
   duplicateRecheckMs?: number;
+  /** The folder media `path`s resolve in (X_MEDIA_DIR); null: media only by https URL. */
+  mediaDir?: string | null;
+  /** Per fetch of a media URL. */
+  mediaFetchTimeoutMs?: number;
+  /** How long a video or GIF may stay in X's processing before the post gives up. */
+  mediaProcessingMaxMs?: number;
 };
 
 type Me = { id: string; username: string };
@@ -33,6 +45,8 @@ type XIntent = ChannelIntent<'x'>;
 
 /** X allows a few seconds of clock difference; reconcile looks a little earlier than the attempt began. */
 const CLOCK_SKEW_MS = 10_000;
+/** An upload is reused while it has this long left before X lets it expire; else it is made again. */
+const MEDIA_REUSE_MARGIN_MS = 10 * 60_000;
 
 function postUrl(username: string, id: string): string {
   return `https://x.com/${username}/status/${id}`;
@@ -47,8 +61,19 @@ export class XAdapter implements ChannelAdapter<'x'> {
 
   constructor(options: XAdapterOptions) {
     // X serves the latest 3,200 posts of a timeline: 32 pages of 100.
-    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, duplicateRecheckMs: 2000, ...options };
+    this.o = {
+      requestTimeoutMs: 20_000,
+      reconcilePages: 32,
+      duplicateRecheckMs: 2000,
+      mediaDir: null,
+      mediaFetchTimeoutMs: 60_000,
+      mediaProcessingMaxMs: 10 * 60_000,
+      ...options,
+    };
   }
+
+  /** Marks record uploads made and parts posted (x-progress.ts): a retry resumes from them. */
+  readonly marksAreProgress = true;
 
   hasAccount(account: string): boolean {
     return this.o.credentials.has(account);
@@ -107,12 +132,27 @@ export class XAdapter implements ChannelAdapter<'x'> {
     }
     // Knowing the username first means the receipt's url never waits on a second call.
     const me = await this.whoAmI(intent.account);
+    if (intent.action === 'x.thread') return performThread(intent, ctx, this.threadDeps(client, me));
+    const progress = readProgress(ctx.previousMarks);
+    const mediaIds = await this.mediaFor(client, 1, intent.payload.media, progress, ctx);
+    const inReplyTo = intent.action === 'x.reply' ? intent.payload.inReplyToPostId : null;
+    const id = await this.postOne(client, intent.payload.text, inReplyTo, mediaIds);
+    return { externalId: id, url: postUrl(me.username, id) };
+  }
+
+  /** One post call; X's duplicate-content 403 is an unknown outcome (reconcile decides). */
+  private async postOne(
+    client: TwitterApi,
+    text: string,
+    inReplyTo: string | null,
+    mediaIds: string[],
+  ): Promise<string> {
+    const params: SendTweetV2Params = { text };
+    if (inReplyTo !== null) params.reply = { in_reply_to_tweet_id: inReplyTo };
+    if (mediaIds.length > 0) params.media = { media_ids: mediaIds as [string] };
     try {
-      const { data } =
-        intent.action === 'x.reply'
-          ? await client.v2.reply(intent.payload.text, intent.payload.inReplyToPostId)
-          : await client.v2.tweet({ text: intent.payload.text });
-      return { externalId: data.id, url: postUrl(me.username, data.id) };
+      const { data } = await client.v2.tweet(params);
+      return data.id;
     } catch (err) {
       if (!isDuplicateContent(err)) throw classifyXError(err, false);
       // The 403 proves that *a* post with this text exists, not that this intent made it:
@@ -126,20 +166,82 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   /**
+   * The media ids of one post (part 1 for a post or reply), uploading each item no mark says
+   * is uploaded and still usable, and marking each upload once finished, before any wait, so
+   * a crash after it reuses it. Videos and GIFs are then waited for until X has processed them.
+   */
+  private async mediaFor(
+    client: TwitterApi,
+    part: number,
+    items: readonly XMediaItem[] | undefined,
+    progress: Progress,
+    ctx: EffectContext,
+  ): Promise<string[]> {
+    if (!items?.length) return [];
+    const ids: string[] = [];
+    for (const [i, item] of items.entries()) {
+      const known = progress.media.get(`${part}:${i}`);
+      if (known && known.expiresAt - Date.now() > MEDIA_REUSE_MARGIN_MS) {
+        ids.push(known.mediaId);
+        continue;
+      }
+      const file = await loadMedia(item, {
+        mediaDir: this.o.mediaDir,
+        fetchTimeoutMs: this.o.mediaFetchTimeoutMs,
+      });
+      const up = await uploadMedia(client, file, item.alt);
+      await ctx.mark(mediaMark(part, i, up.mediaId, up.expiresAt));
+      progress.media.set(`${part}:${i}`, up);
+      ids.push(up.mediaId);
+    }
+    for (const [i, item] of items.entries()) {
+      if (kindOfItem(item) !== 'image')
+        await waitUntilProcessed(client, ids[i] as string, this.o.mediaProcessingMaxMs);
+    }
+    return ids;
+  }
+
+  private threadDeps(client: TwitterApi, me: Me): ThreadDeps {
+    return {
+      post: (text, inReplyTo, mediaIds) => this.postOne(client, text, inReplyTo, mediaIds),
+      media: (part, items, progress, ctx) => this.mediaFor(client, part, items, progress, ctx),
+      find: (wanted, ctx) => this.establish(me, client, wanted, ctx),
+      url: (id) => postUrl(me.username, id),
+    };
+  }
+
+  /**
    * Did an earlier attempt post this text? Reads the account's own posts since the first
    * attempt began, in X's rendering of them (post-match.ts). A delete is idempotent, so it
    * is simply done again.
    */
   async reconcile(intent: XIntent, ctx: EffectContext): Promise<ReconcileResult> {
     if (intent.action === 'x.delete') return { outcome: 'not_done' };
+    const client = await this.client(intent.account);
+    const me = await this.whoAmI(intent.account);
+    if (intent.action === 'x.thread') return reconcileThread(intent, ctx, this.threadDeps(client, me));
+    const wanted = {
+      text: intent.payload.text,
+      inReplyTo: intent.action === 'x.reply' ? intent.payload.inReplyToPostId : null,
+    };
+    return this.establish(me, client, wanted, ctx);
+  }
+
+  /** Whether one post was made, looking twice after X's duplicate-content 403. */
+  private async establish(
+    me: Me,
+    client: TwitterApi,
+    wanted: WantedPost,
+    ctx: EffectContext,
+  ): Promise<ReconcileResult> {
     // After X's duplicate-content 403, finding nothing may only mean the post is not visible
     // yet: look once more before saying so, and never answer "not done" (the retry would
     // meet the same 403, round and round until the key failed).
     const refused = ctx.cause?.code === 'duplicate_content';
-    const first = await this.lookFor(intent, ctx);
+    const first = await this.lookFor(me, client, wanted, ctx);
     if (first.outcome !== 'not_done' || !refused) return first;
     await new Promise((r) => setTimeout(r, this.o.duplicateRecheckMs));
-    const again = await this.lookFor(intent, ctx);
+    const again = await this.lookFor(me, client, wanted, ctx);
     if (again.outcome !== 'not_done') return again;
     // Never `failed`: X holds a post with this text, and it may be this intent's.
     return {
@@ -150,24 +252,15 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   private async lookFor(
-    intent: Exclude<XIntent, { action: 'x.delete' }>,
+    me: Me,
+    client: TwitterApi,
+    wanted: WantedPost,
     ctx: EffectContext,
   ): Promise<ReconcileResult> {
-    const me = await this.whoAmI(intent.account);
-    const wanted = {
-      text: intent.payload.text,
-      inReplyTo: intent.action === 'x.reply' ? intent.payload.inReplyToPostId : null,
-    };
     const since = new Date(ctx.startedAt.getTime() - CLOCK_SKEW_MS);
     let found: Awaited<ReturnType<typeof findOwnPost>>;
     try {
-      found = await findOwnPost(
-        await this.client(intent.account),
-        me.id,
-        wanted,
-        since,
-        this.o.reconcilePages,
-      );
+      found = await findOwnPost(client, me.id, wanted, since, this.o.reconcilePages);
     } catch (err) {
       throw classifyXError(err, true);
     }

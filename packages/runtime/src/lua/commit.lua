@@ -18,8 +18,11 @@
   KEYS[6] deadletter  stream
 
   ARGV[1] consumer group
-  then 6 per item: idempotency key, owner token, receipt JSON, status, deadletter fields
-  as a JSON array ('' for none), intent entry ids to acknowledge joined by ','
+  then 7 per item: idempotency key, owner token, receipt JSON, status, deadletter fields
+  as a JSON array ('' for none), intent entry ids to acknowledge joined by ',', and the
+  receipts of keys derived from this one ('' for none; a JSON array of [key, status, receipt
+  JSON], e.g. the parts of an x.thread): written before the key's own receipt, under the
+  same fence, each at most once
 
   An empty token is a person's decision made through the coordinator, without a lease: it
   holds only while no executor has a live lease on the key or an attempt armed.
@@ -40,7 +43,7 @@ local function ack(ackIds)
   end
 end
 
-local function commit(key, token, receipt, status, deadletter, ackIds)
+local function commit(key, token, receipt, status, deadletter, ackIds, derived)
   local done = redis.call('HGET', KEYS[1], key)
   local lease = redis.call('HGET', KEYS[2], key)
   local ours
@@ -62,6 +65,14 @@ local function commit(key, token, receipt, status, deadletter, ackIds)
   if not ours then
     return {2, lease or ''}
   end
+  if derived ~= '' then
+    for _, d in ipairs(cjson.decode(derived)) do
+      if redis.call('HEXISTS', KEYS[1], d[1]) == 0 then
+        local id = redis.call('XADD', KEYS[4], '*', 'receipt', d[3])
+        redis.call('HSET', KEYS[1], d[1], cjson.encode({status = d[2], receiptId = id}))
+      end
+    end
+  end
   local receiptId = redis.call('XADD', KEYS[4], '*', 'receipt', receipt)
   redis.call('HSET', KEYS[1], key, cjson.encode({status = status, receiptId = receiptId}))
   if deadletter ~= '' then
@@ -75,7 +86,8 @@ local function commit(key, token, receipt, status, deadletter, ackIds)
 end
 
 local replies = {}
-for i = 2, #ARGV, 6 do
-  replies[#replies + 1] = commit(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+for i = 2, #ARGV, 7 do
+  replies[#replies + 1] =
+    commit(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
 end
 return replies
