@@ -250,6 +250,12 @@ export class FakeXMedia {
     return { status: 200, body: { data: { id: m.id, associated_metadata: { alt_text: { text } } } } };
   }
 
+  /** What a post's rendering needs of an attached media: its key, and whether it plays (video, GIF). */
+  info(id: string): { mediaKey: string; video: boolean } | null {
+    const m = this.uploads.get(id);
+    return m ? { mediaKey: m.mediaKey, video: m.category !== 'tweet_image' } : null;
+  }
+
   /**
    * Why these media cannot go on a post by `user`, or null: each must be the user's, its
    * processing succeeded, not expired; up to 4 images, or 1 video or GIF

@@ -1,4 +1,4 @@
-import { renderLikeX, storedForm } from './x-render.ts';
+import { renderLikeX, storedForm, withMediaLink } from './x-render.ts';
 
 export type FakeXUser = { id: string; username: string; name: string };
 export type FakeTweet = {
@@ -43,13 +43,27 @@ export class FakeXPosts {
   private readonly users: Record<string, FakeXUser>;
   /** Why the media ids of a new post are refused, or null (FakeXMedia.refuseAttach). */
   private readonly refuseMedia: (user: FakeXUser, ids: unknown) => Answer | null;
+  /** The media key and kind of an attached media id. */
+  private readonly mediaInfo: (id: string) => { mediaKey: string; video: boolean } | null;
 
   constructor(
     users: Record<string, FakeXUser>,
-    refuseMedia: (user: FakeXUser, ids: unknown) => Answer | null = () => null,
+    media: {
+      refuse: (user: FakeXUser, ids: unknown) => Answer | null;
+      info: (id: string) => { mediaKey: string; video: boolean } | null;
+    } = { refuse: () => null, info: () => null },
   ) {
     this.users = users;
-    this.refuseMedia = refuseMedia;
+    this.refuseMedia = media.refuse;
+    this.mediaInfo = media.info;
+  }
+
+  /** The text and entities X returns for a post: rendered, with its media's link at the end. */
+  private render(t: FakeTweet) {
+    const first = t.mediaIds[0] ? this.mediaInfo(t.mediaIds[0]) : null;
+    const author = Object.values(this.users).find((u) => u.id === t.authorId)?.username ?? 'i';
+    const media = first ? { ...first, postUrl: `https://x.com/${author}/status/${t.id}` } : null;
+    return withMediaLink(renderLikeX(t.text, t.replyMentions), media);
   }
 
   seed(authorId: string, text: string): FakeTweet {
@@ -144,7 +158,7 @@ export class FakeXPosts {
     };
     this.tweets.push(tweet);
     // The create answer carries the rendered text too (t.co links in the documented example).
-    const text = renderLikeX(tweet.text, tweet.replyMentions).text;
+    const text = this.render(tweet).text;
     return { status: 201, body: { data: { id, text, edit_history_tweet_ids: [id] } } };
   }
 
@@ -156,7 +170,7 @@ export class FakeXPosts {
 
   /** A post as GET endpoints answer it: the default fields, and the others only when asked. */
   private view(t: FakeTweet, fields: TweetFields): Record<string, unknown> {
-    const rendered = renderLikeX(t.text, t.replyMentions);
+    const rendered = this.render(t);
     const out: Record<string, unknown> = { id: t.id, text: rendered.text, edit_history_tweet_ids: [t.id] };
     if (fields.has('created_at')) out.created_at = t.createdAt.toISOString();
     if (fields.has('author_id')) out.author_id = t.authorId;

@@ -74,7 +74,10 @@ export class FakeX {
 
   constructor(options: FakeXOptions) {
     this.users = options.users;
-    this.posts = new FakeXPosts(options.users, (user, ids) => this.media.refuseAttach(user, ids));
+    this.posts = new FakeXPosts(options.users, {
+      refuse: (user, ids) => this.media.refuseAttach(user, ids),
+      info: (id) => this.media.info(id),
+    });
     this.latencyMs = options.latencyMs ?? 0;
     this.rateLimit = options.rateLimit;
   }

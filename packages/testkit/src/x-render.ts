@@ -12,6 +12,8 @@ export type XUrlEntity = {
   url: string;
   expanded_url: string;
   display_url: string;
+  /** Set on the link X adds for a post's attached media (g8rswimmer/go-twitter#161). */
+  media_key?: string;
 };
 /** A mention entity, as under `entities.mentions`. */
 export type XMentionEntity = { start: number; end: number; username: string };
@@ -125,4 +127,32 @@ export function renderLikeX(stored: string, mentions: readonly string[] = []): R
   }
   add(escapeLikeX(stored.slice(at)));
   return out;
+}
+
+/**
+ * A post with media comes back with one more t.co link at the end of its text, standing for
+ * the attached media (lockdown-systems/cyd#393: an image post sent as "a fun game" returns
+ * "a fun game https://t.co/FuXqivJIdE"), whose entity under `entities.urls` carries the first
+ * media's `media_key`, `expanded_url` `https://x.com/<user>/status/<id>/photo/1` (`video/1` for
+ * a video or GIF) and `display_url` `pic.x.com/...` (g8rswimmer/go-twitter#161).
+ */
+export function withMediaLink(
+  rendered: RenderedPost,
+  media: { postUrl: string; mediaKey: string; video: boolean } | null,
+): RenderedPost {
+  if (!media) return rendered;
+  const expanded_url = `${media.postUrl}/${media.video ? 'video' : 'photo'}/1`;
+  const link = tcoLink(expanded_url);
+  const sep = rendered.text.length > 0 ? ' ' : '';
+  const start = codePoints(rendered.text) + sep.length;
+  const text = `${rendered.text}${sep}${link}`;
+  const entity: XUrlEntity = {
+    start,
+    end: codePoints(text),
+    url: link,
+    expanded_url,
+    display_url: `pic.x.com/${link.slice('https://t.co/'.length)}`,
+    media_key: media.mediaKey,
+  };
+  return { ...rendered, text, urls: [...rendered.urls, entity] };
 }

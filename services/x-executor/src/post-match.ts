@@ -11,7 +11,7 @@
 export type XPostView = {
   id: string;
   text: string;
-  entities?: { urls?: ReadonlyArray<{ url: string; expanded_url?: string }> } | undefined;
+  entities?: { urls?: ReadonlyArray<{ url: string; expanded_url?: string; media_key?: string }> } | undefined;
   referenced_tweets?: ReadonlyArray<{ type: string; id: string }> | undefined;
 };
 
@@ -54,15 +54,29 @@ function literal(raw: string): Piece {
   return { literal: decodeXEscapes(raw).normalize('NFC') };
 }
 
+/**
+ * The text without the link X appends for attached media: the last t.co link, at the very
+ * end, whose entity carries a `media_key` (g8rswimmer/go-twitter#161; lockdown-systems/cyd#393:
+ * an image post sent as "a fun game" comes back as "a fun game https://t.co/FuXqivJIdE").
+ * We never sent it, so it is no part of what is compared.
+ */
+function withoutMediaLink(post: XPostView): string {
+  const last = /\s*(https:\/\/t\.co\/[A-Za-z0-9]+)\s*$/.exec(post.text);
+  if (!last) return post.text;
+  const entity = post.entities?.urls?.find((u) => u.url === last[1]);
+  return entity?.media_key ? post.text.slice(0, last.index) : post.text;
+}
+
 /** The returned text cut at its t.co links, each literal decoded. */
 function pieces(post: XPostView): Piece[] {
   const out: Piece[] = [];
+  const text = withoutMediaLink(post);
   let at = 0;
-  for (const m of post.text.matchAll(TCO)) {
-    out.push(literal(post.text.slice(at, m.index)), { forms: linkForms(m[0], post) });
+  for (const m of text.matchAll(TCO)) {
+    out.push(literal(text.slice(at, m.index)), { forms: linkForms(m[0], post) });
     at = m.index + m[0].length;
   }
-  out.push(literal(post.text.slice(at)));
+  out.push(literal(text.slice(at)));
   return out;
 }
 

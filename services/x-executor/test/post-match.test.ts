@@ -1,4 +1,4 @@
-import { renderLikeX, storedForm } from '@agent-ops/testkit/x-render';
+import { renderLikeX, storedForm, withMediaLink } from '@agent-ops/testkit/x-render';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeXEscapes, isWantedPost, type XPostView } from '../src/post-match.ts';
@@ -35,6 +35,32 @@ describe('isWantedPost: X rendering as the issue saw it', () => {
     expect(isWantedPost({ id: '1', text }, wanted)).toBe(false);
     const other = [{ url: 'https://t.co/56a0vZUx7i', expanded_url: 'https://example.com/other' }];
     expect(isWantedPost({ id: '1', text, entities: { urls: other } }, wanted)).toBe(false);
+  });
+
+  it('the link X appends for attached media is no part of the text (lockdown-systems/cyd#393)', () => {
+    const x = { id: '1', text: 'a fun game https://t.co/FuXqivJIdE' };
+    const link = {
+      url: 'https://t.co/FuXqivJIdE',
+      expanded_url: 'https://x.com/snowyfoxmatch/status/1887628076441608562/photo/1',
+    };
+    const media = { ...link, media_key: '3_1887628033273831427' };
+    expect(isWantedPost({ ...x, entities: { urls: [media] } }, post('a fun game'))).toBe(true);
+    // Without the media key it is a link the text had, and the text we sent had none.
+    expect(isWantedPost({ ...x, entities: { urls: [link] } }, post('a fun game'))).toBe(false);
+    const r = withMediaLink(renderLikeX(storedForm('look https://example.com & see')), {
+      postUrl: 'https://x.com/a/status/9',
+      mediaKey: '7_1',
+      video: true,
+    });
+    expect(
+      isWantedPost(
+        { id: '9', text: r.text, entities: { urls: r.urls } },
+        post('look https://example.com & see'),
+      ),
+    ).toBe(true);
+    expect(
+      isWantedPost({ id: '9', text: r.text, entities: { urls: r.urls } }, post('look https://example.com &')),
+    ).toBe(false);
   });
 
   it('a link written without a scheme is expanded with http:// and still matches', () => {
