@@ -22,6 +22,11 @@ export function threadPartKey(key: string, part: number): string {
   return `${key}/part/${part}`;
 }
 
+/** Whether a receipt's key is a thread part's (`<key>/part/<n>`), not a key a producer chose. */
+export function isThreadPartKey(key: string): boolean {
+  return /\/part\/\d+$/.test(key);
+}
+
 const ReceiptKey = z.union(
   [IdempotencyKey, z.string().regex(/^[A-Za-z0-9._:-]{1,200}\/part\/[1-9][0-9]?$/)],
   {

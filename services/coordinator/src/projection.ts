@@ -2,7 +2,7 @@ import { CHANNELS, type Channel, channelOf } from '@agent-ops/contracts/channels
 import { decodeReceiptEntry } from '@agent-ops/contracts/codec';
 import type { IntentRecord } from '@agent-ops/contracts/intent-record';
 import { COORDINATOR_GROUP, channelKeys } from '@agent-ops/contracts/keys';
-import type { Receipt } from '@agent-ops/contracts/receipt';
+import { isThreadPartKey, type Receipt } from '@agent-ops/contracts/receipt';
 import { connectRedis, type RedisClient } from '@agent-ops/runtime/redis-connection';
 import type { CoordinatorContext } from './context.ts';
 import { COORDINATOR_EXECUTOR } from './decisions.ts';
@@ -139,6 +139,9 @@ export class Projection {
   private async apply(channel: Channel, fields: string[]): Promise<void> {
     const receipt = decodeReceiptEntry(fields);
     if (channelOf(receipt.action) !== channel) return;
+    // A thread part's receipt is the executor's record of one post of a thread; the decision,
+    // the record and what alerts and the agent hear of, is the thread's own receipt.
+    if (isThreadPartKey(receipt.idempotencyKey)) return;
     await this.project(channel, receipt);
     await this.onRead(channel, receipt);
   }

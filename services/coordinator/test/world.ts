@@ -61,6 +61,7 @@ export class World {
   async start(
     executorConfig: Record<string, unknown> = {},
     coordinatorConfig: Record<string, unknown> = {},
+    executorEnv: Record<string, string> = {},
   ): Promise<this> {
     this.fake = await new FakeX({
       users: {
@@ -115,6 +116,7 @@ export class World {
       X_API_BASE_URL: this.fake.url,
       OPS_LEASE_TTL_MS: '2000',
       OPS_LOCAL_GATE_FILE: join(this.dir, 'gate.json'),
+      ...executorEnv,
     });
     await this.executor.waitForLog('executor running');
     return this;
