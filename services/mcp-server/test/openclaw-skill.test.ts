@@ -157,12 +157,16 @@ describe('the OpenClaw skill', () => {
     expect(all).toContain('exit 4'); // the same key with other words is refused
     expect(all).toContain('"idempotencyKey": "x.post:personal:weekly-digest-2026-w48"');
     expect(all).toContain('cancelled: x.post:personal:friday-teaser is cancelled');
+    expect(all).toContain('submitted: x.thread:personal:integrations-2026-w48 is queued');
 
     // The executor carried each submitted post out once, and the cancelled one never.
     for (const text of [
       'hello from the README',
       'We launch on Monday.',
       'This week: three new integrations.',
+      'Three new integrations this week. A thread:',
+      '1. CalDAV calendars: iCloud, Fastmail, Nextcloud.',
+      '2. Alerts through ntfy, Telegram and Slack.',
     ]) {
       await waitFor(() => w.fake.postsWithText(text).length === 1, `"${text}" to be posted`);
     }
