@@ -4,6 +4,7 @@ import { alertIntent, alertKey } from '../src/alerts/alert-intent.ts';
 import { alertMessage } from '../src/alerts/alert-message.ts';
 import { AlertsConfigSchema } from '../src/alerts/alerts-config.ts';
 import { approvalLink, verifyApprovalRef } from '../src/alerts/approval-link.ts';
+import { approvalEvents } from '../src/alerts/approval-scan.ts';
 import { CoordinatorConfigSchema } from '../src/config.ts';
 
 const event = (i: number, kind: AlertEvent['kind'] = 'failed'): AlertEvent => ({
@@ -96,5 +97,36 @@ describe('alerts: config, messages, keys and links', () => {
     );
     expect(verifyApprovalRef(key, `${other}.${mac}`)).toEqual({ ok: false, reason: 'invalid' });
     expect(Buffer.from(body ?? '', 'base64url').toString()).not.toContain(key);
+  });
+
+  it('a thread waiting for approval is named by its first post', () => {
+    const config = AlertsConfigSchema.parse({});
+    const at = '2026-01-01T00:00:00.000Z';
+    const intent = {
+      v: 1 as const,
+      idempotencyKey: 'launch-thread',
+      action: 'x.thread' as const,
+      account: 'acme',
+      payload: { parts: [{ text: 'We launch today' }, { text: 'Here is how' }] },
+    };
+    const record = {
+      idempotencyKey: 'launch-thread',
+      channel: 'x' as const,
+      action: 'x.thread' as const,
+      account: 'acme',
+      state: 'pending_approval' as const,
+      intent,
+      contentHash: null,
+      submittedAt: at,
+      submittedBy: null,
+      updatedAt: at,
+      approvalDeadline: null,
+      decision: null,
+      receipt: null,
+    };
+    const [e] = approvalEvents(config, [record], Date.parse(at));
+    expect(e?.summary).toMatch(
+      /^x\.thread for acme \(launch-thread\) waits for your approval: "We launch today"/,
+    );
   });
 });

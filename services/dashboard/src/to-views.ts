@@ -39,7 +39,21 @@ export function gateView(flag: string | null | undefined, record: GateRecord | n
 export function headline(payload: unknown): string | null {
   if (!payload || typeof payload !== 'object') return null;
   const p = payload as Record<string, unknown>;
-  return asString(p.text) ?? asString(p.subject) ?? asString(p.summary) ?? asString(p.endpoint) ?? null;
+  return (
+    asString(p.text) ??
+    threadHeadline(p.parts) ??
+    asString(p.subject) ??
+    asString(p.summary) ??
+    asString(p.endpoint) ??
+    null
+  );
+}
+
+/** A thread is recognised by its first post, and says how long it is. */
+function threadHeadline(parts: unknown): string | null {
+  if (!Array.isArray(parts)) return null;
+  const first = asString((parts[0] as { text?: unknown } | undefined)?.text);
+  return first === null ? null : `${first} (thread of ${parts.length})`;
 }
 
 export function receiptView(channel: Channel, id: string, r: Receipt): ReceiptView {

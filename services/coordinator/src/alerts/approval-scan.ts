@@ -5,7 +5,9 @@ import { approvalLink } from './approval-link.ts';
 
 function headline(r: IntentRecord): string {
   const p = (r.intent?.payload ?? {}) as Record<string, unknown>;
-  const text = [p.text, p.subject, p.summary, p.title, p.endpoint].find((v) => typeof v === 'string');
+  // A thread is recognised by its first post.
+  const first = Array.isArray(p.parts) ? (p.parts[0] as { text?: unknown } | undefined)?.text : undefined;
+  const text = [p.text, first, p.subject, p.summary, p.title, p.endpoint].find((v) => typeof v === 'string');
   return quote(text as string | undefined);
 }
 
