@@ -105,12 +105,19 @@ async function fetchCapped(
   let res: Response;
   try {
     // No redirect is followed: one could lead to plain http, or to an address the executor should not reach.
-    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new RetryAfterError(
       `media url ${url}: could not be fetched (${(err as Error).message})`,
       null,
       'media_fetch_failed',
+    );
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw new NonRetryableError(
+      `media url ${url}: answered a redirect (${res.status}), which is not followed; name the media's own https URL`,
+      'media_unavailable',
     );
   }
   if (!res.ok) {
