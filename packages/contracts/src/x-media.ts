@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Media on an X post: up to 4 images, or 1 video or animated GIF (docs.x.com
- * "x-api/media/quickstart/best-practices"; REAL-APIS.md). Never inline (an intents entry is
+ * "x-api/posts/creation-of-a-post", media.media_ids; REAL-APIS.md). Never inline (an intents entry is
  * capped at 1 MiB): a file in the executor's media folder, or an https URL it fetches.
  * The kind comes from the name's extension, so intake can check the mix before anything is
  * fetched; the executor checks the bytes' content type against it.

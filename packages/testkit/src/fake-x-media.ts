@@ -27,8 +27,8 @@ export type FakeMedia = {
 };
 
 /**
- * Media types and the most bytes each category takes (docs.x.com "x-api/media/quickstart/
- * best-practices": images 5 MB, GIFs 15 MB, videos 512 MB).
+ * Media types and the most bytes each category takes (docs.x.com "x-api/media/introduction",
+ * "Size restrictions for uploading via API": images 5 MB, GIFs 15 MB, videos 512 MB).
  */
 const CATEGORIES: Record<string, { types: readonly string[]; maxBytes: number; processed: boolean }> = {
   tweet_image: {
@@ -43,7 +43,12 @@ const CATEGORIES: Record<string, { types: readonly string[]; maxBytes: number; p
 export const FAKE_X_MAX_CHUNK_BYTES = 5 * 1024 * 1024;
 /** APPEND's segment_index: 0 to 999 (the same reference). */
 const MAX_SEGMENT = 999;
-/** An upload may be used for 24 h (expires_after_secs 86400 in X's FINALIZE answers). */
+/**
+ * An upload may be attached for expires_after_secs (86400 in X's image answers); "Any attempt
+ * to use media_id after this time period in other endpoints will result in an HTTP 4xx Bad
+ * Request" (media/upload reference). Nothing documented limits how many posts may attach it,
+ * so the fake does not either.
+ */
 const EXPIRES_AFTER_SECS = 86_400;
 
 const invalid = (detail: string): Answer => ({

@@ -11,7 +11,7 @@ export type MediaFile = {
   kind: XMediaKind;
 };
 
-/** X's limits per kind (docs.x.com "x-api/media/quickstart/best-practices"): images 5 MB, GIFs 15 MB, videos 512 MB. */
+/** X's limits per kind (docs.x.com "x-api/media/introduction"): images 5 MB, GIFs 15 MB, videos 512 MB. */
 export const MAX_MEDIA_BYTES: Record<XMediaKind, number> = {
   image: 5 * 1024 * 1024,
   gif: 15 * 1024 * 1024,
