@@ -42,8 +42,7 @@ export type EffectResult = {
 export type ReconcileResult =
   | { outcome: 'done'; result: EffectResult }
   | { outcome: 'not_done' }
-  /** `derived`: the steps known to have happened, receipted as succeeded although the whole is parked. */
-  | { outcome: 'unknown'; reason: string; derived?: readonly DerivedEffect[] };
+  | { outcome: 'unknown'; reason: string };
 
 /**
  * What a channel brings to the runtime: its client, its error classification and its
@@ -72,6 +71,12 @@ export interface ChannelAdapter<C extends Channel = Channel> {
    * goes on reads them (`previousMarks`) and resumes instead of starting over.
    */
   readonly marksAreProgress?: boolean;
+  /**
+   * The steps an intent's marks prove happened (a thread's posted parts), for an outcome
+   * other than success: each gets its succeeded receipt all the same, and the intent is then
+   * no `failed` (something happened) but `unknown`, for a person to decide about the rest.
+   */
+  derivedEffects?(intent: ChannelIntent<C>, marks: readonly string[]): readonly DerivedEffect[];
   /** The rate-limit group of an action, where the API meters actions apart (e.g. `post`, `delete`). */
   rateLimitGroup(action: ActionOf<C>): string;
   perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;

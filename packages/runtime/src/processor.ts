@@ -286,7 +286,7 @@ export class IntentProcessor {
         retryable: false,
       };
       a.log.warn({ error }, 'parked as unknown for a person');
-      return this.commit(a, 'unknown', null, error, false, result.derived);
+      return this.commit(a, 'unknown', null, error);
     }
     a.log.info('reconciled: the effect had not happened');
     return null;
@@ -356,13 +356,27 @@ export class IntentProcessor {
    */
   private async commit(
     a: Attempt,
-    status: ReceiptStatus,
+    given: ReceiptStatus,
     result: EffectResult | null,
     error: ReceiptError | null,
     deadletter = false,
-    derivedOfUnknown: readonly DerivedEffect[] = [],
   ): Promise<Disposition> {
-    const derived = (result?.derived ?? derivedOfUnknown).map((d) => {
+    const steps: readonly DerivedEffect[] =
+      result?.derived ??
+      (given === 'rejected'
+        ? []
+        : (this.d.adapter.derivedEffects?.(a.intent, [...a.previousMarks, ...a.marks]) ?? []));
+    // Steps of the effect happened (a thread's first parts): whatever stopped the rest, the
+    // intent did not simply fail, and a replay must not take it for untouched.
+    const status = given === 'failed' && steps.length > 0 ? 'unknown' : given;
+    if (status !== given && error) {
+      const done = steps.map((d) => d.externalId).join(', ');
+      error = {
+        ...error,
+        message: `${error.message} (after ${steps.length} of its steps happened: ${done})`.slice(0, 2000),
+      };
+    }
+    const derived = steps.map((d) => {
       const r: Receipt = {
         v: 1,
         idempotencyKey: d.key,

@@ -4,6 +4,7 @@ import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import { kindOfItem, type XMediaItem } from '@agent-ops/contracts/x-media';
 import type {
   ChannelAdapter,
+  DerivedEffect,
   EffectContext,
   EffectResult,
   ReconcileResult,
@@ -17,7 +18,7 @@ import { loadMedia } from './x-media-source.ts';
 import { uploadMedia, waitUntilProcessed } from './x-media-upload.ts';
 import { mediaMark, type Progress, readProgress } from './x-progress.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
-import { performThread, reconcileThread, type ThreadDeps } from './x-thread.ts';
+import { performThread, postedParts, reconcileThread, type ThreadDeps } from './x-thread.ts';
 
 export type XAdapterOptions = {
   credentials: Map<string, XCredentials>;
@@ -57,6 +58,8 @@ export class XAdapter implements ChannelAdapter<'x'> {
   private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
+  /** Each account's username once known, for what must be said without asking X. */
+  private readonly usernames = new Map<string, string>();
   private readonly o: Required<XAdapterOptions>;
 
   constructor(options: XAdapterOptions) {
@@ -74,6 +77,13 @@ export class XAdapter implements ChannelAdapter<'x'> {
 
   /** Marks record uploads made and parts posted (x-progress.ts): a retry resumes from them. */
   readonly marksAreProgress = true;
+
+  /** A thread's parts the marks say are posted; their urls only when the account's name is known here. */
+  derivedEffects(intent: XIntent, marks: readonly string[]): readonly DerivedEffect[] {
+    if (intent.action !== 'x.thread') return [];
+    const username = this.usernames.get(intent.account);
+    return postedParts(intent, readProgress(marks), (id) => (username ? postUrl(username, id) : null));
+  }
 
   hasAccount(account: string): boolean {
     return this.o.credentials.has(account);
@@ -107,7 +117,10 @@ export class XAdapter implements ChannelAdapter<'x'> {
     if (!me) {
       me = this.client(account)
         .then((c) => c.v2.me())
-        .then(({ data }) => ({ id: data.id, username: data.username }))
+        .then(({ data }) => {
+          this.usernames.set(account, data.username);
+          return { id: data.id, username: data.username };
+        })
         .catch((err: unknown) => {
           // Not cached: the next call asks again.
           this.me.delete(account);

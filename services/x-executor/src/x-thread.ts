@@ -25,7 +25,11 @@ export type ThreadDeps = {
 };
 
 /** The receipts of the parts posted so far, in order: each a succeeded effect of its own. */
-function derived(intent: Thread, progress: Progress, deps: ThreadDeps): DerivedEffect[] {
+export function postedParts(
+  intent: Thread,
+  progress: Progress,
+  url: (id: string) => string | null,
+): DerivedEffect[] {
   const out: DerivedEffect[] = [];
   for (let n = 1; progress.posted.has(n); n += 1) {
     const id = progress.posted.get(n) as string;
@@ -33,11 +37,13 @@ function derived(intent: Thread, progress: Progress, deps: ThreadDeps): DerivedE
       key: threadPartKey(intent.idempotencyKey, n),
       action: n === 1 ? 'x.post' : 'x.reply',
       externalId: id,
-      url: deps.url(id),
+      url: url(id),
     });
   }
   return out;
 }
+const derived = (intent: Thread, progress: Progress, deps: ThreadDeps) =>
+  postedParts(intent, progress, deps.url);
 
 function postedSoFar(progress: Progress): string {
   const ids = [...progress.posted].sort(([a], [b]) => a - b).map(([n, id]) => `${n}: ${id}`);
@@ -87,8 +93,8 @@ export async function performThread(
  * After a takeover or an unknown outcome: establishes each part the marks leave in doubt (sent,
  * no id) against the account's timeline, replying to the part before, and marks what it finds.
  * The whole thread found: done. A part found absent: not done, and perform resumes at it. A
- * part that cannot be established, or a part X refused once others were out: parked, with
- * the parts posted so far receipted.
+ * part that cannot be established, or a part X refused once others were out: parked (the
+ * parts posted so far get their receipts through the adapter's derivedEffects).
  */
 export async function reconcileThread(
   intent: Thread,
@@ -98,7 +104,7 @@ export async function reconcileThread(
   const progress = readProgress(ctx.previousMarks);
   const parts = intent.payload.parts;
   if (ctx.cause?.code === 'thread_incomplete') {
-    return { outcome: 'unknown', reason: ctx.cause.message, derived: derived(intent, progress, deps) };
+    return { outcome: 'unknown', reason: ctx.cause.message };
   }
   for (let n = 1; n <= parts.length; n += 1) {
     if (progress.posted.has(n)) continue;
@@ -110,7 +116,6 @@ export async function reconcileThread(
       return {
         outcome: 'unknown',
         reason: `part ${n} of ${parts.length} could not be established: ${found.reason}; ${postedSoFar(progress)}`,
-        derived: derived(intent, progress, deps),
       };
     }
     progress.posted.set(n, found.result.externalId);

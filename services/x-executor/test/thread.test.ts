@@ -35,14 +35,14 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function executor(prefix: string) {
+function executor(prefix: string, extra: Record<string, unknown> = {}) {
   const adapter = new XAdapter({
     credentials: credentialsMap(),
     apiBaseUrl: fake.url,
     requestTimeoutMs: 2000,
     mediaDir,
   });
-  return harness.start(adapter, { prefix });
+  return harness.start(adapter, { prefix, ...extra });
 }
 
 let n = 0;
@@ -237,6 +237,37 @@ describe('x.thread and media, in process, against the fake X API', () => {
       new RegExp(
         `part 2 of 3 cannot be posted .*text: not allowed.*1: ${p1.id}.*the rest of the thread is held`,
       ),
+    );
+  });
+
+  it('retries given up after part 1 is out: the thread is unknown, not failed, and part 1 keeps its receipt', async () => {
+    const prefix = testPrefix();
+    await executor(prefix, { maxRetries: 1 });
+    const t = `${prefix} outage`;
+    // Once part 1 is posted, X is down for good: every later post answers 503.
+    fake.onAct = (call) => {
+      if (call.path === '/2/tweets') fake.outageUntil = Number.POSITIVE_INFINITY;
+    };
+    await xaddIntent(
+      redis,
+      prefix,
+      'x',
+      thread('outage-thread', [{ text: `${t} 1/2` }, { text: `${t} 2/2` }]),
+    );
+    const all = await settled(prefix, 2);
+    fake.onAct = null;
+    fake.outageUntil = 0;
+    const p1 = only(`${t} 1/2`);
+    expect(fake.postsWithText(`${t} 2/2`)).toHaveLength(0);
+    expect(all[0]).toMatchObject({
+      idempotencyKey: 'outage-thread/part/1',
+      status: 'succeeded',
+      externalId: p1.id,
+    });
+    expect(all[0]?.url).toBe(`https://x.com/antifund/status/${p1.id}`);
+    expect(all[1]).toMatchObject({ idempotencyKey: 'outage-thread', status: 'unknown' });
+    expect(all[1]?.error?.message).toMatch(
+      new RegExp(`^gave up after 2 tries.*\\(after 1 of its steps happened: ${p1.id}\\)$`),
     );
   });
 
