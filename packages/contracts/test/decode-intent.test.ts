@@ -70,9 +70,9 @@ describe('decodeIntentEntry', () => {
     ],
     [
       'unknown payload field',
-      entry(validIntent({ payload: { text: 'a', media: 1 } })),
+      entry(validIntent({ payload: { text: 'a', poll: 1 } })),
       'payload',
-      /unknown field media/,
+      /unknown field poll/,
     ],
     ['unknown envelope field', entry(validIntent({ expiresat: null })), '(root)', /unknown field expiresat/],
     ['notBefore not a date', entry(validIntent({ notBefore: 'tomorrow' })), 'notBefore', /ISO 8601/],
@@ -180,7 +180,7 @@ describe('the upgrade rule: what a newer producer may add', () => {
         'payload',
       ],
       ['a new version', validIntent({ v: 2 }), 'v'],
-      ['a new action', validIntent({ action: 'x.thread' }), 'action'],
+      ['a new action', validIntent({ action: 'x.quote' }), 'action'],
     ] as const) {
       const result = decodeIntentEntry(entry(intent));
       expect(result.ok, what).toBe(false);
