@@ -361,39 +361,18 @@ export class IntentProcessor {
     error: ReceiptError | null,
     deadletter = false,
   ): Promise<Disposition> {
-    const steps: readonly DerivedEffect[] =
-      result?.derived ??
-      (given === 'rejected'
-        ? []
-        : (this.d.adapter.derivedEffects?.(a.intent, [...a.previousMarks, ...a.marks]) ?? []));
-    // Steps of the effect happened (a thread's first parts): whatever stopped the rest, the
-    // intent did not simply fail, and a replay must not take it for untouched.
+    // Steps of the effect that happened (a thread's first parts) get their receipts whatever
+    // the outcome; with any, the intent did not simply fail, and a replay must not take it
+    // for untouched.
+    const steps =
+      result?.derived ?? this.d.adapter.derivedEffects?.(a.intent, [...a.previousMarks, ...a.marks]) ?? [];
     const status = given === 'failed' && steps.length > 0 ? 'unknown' : given;
     if (status !== given && error) {
-      const done = steps.map((d) => d.externalId).join(', ');
-      error = {
-        ...error,
-        message: `${error.message} (after ${steps.length} of its steps happened: ${done})`.slice(0, 2000),
-      };
+      const ids = steps.map((d) => d.externalId).join(', ');
+      const message = `${error.message} (after ${steps.length} of its steps happened: ${ids})`;
+      error = { ...error, message: message.slice(0, 2000) };
     }
-    const derived = steps.map((d) => {
-      const r: Receipt = {
-        v: 1,
-        idempotencyKey: d.key,
-        action: d.action,
-        account: a.intent.account,
-        status: 'succeeded',
-        externalId: d.externalId,
-        url: d.url,
-        attempts: a.attempt,
-        executor: this.d.options.consumer,
-        intentId: a.msg.id,
-        startedAt: a.startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        error: null,
-      };
-      return { key: d.key, status: 'succeeded', receiptJson: JSON.stringify(r) };
-    });
+    const derived = steps.map((d) => this.derivedReceipt(a, d));
     const receipt: Receipt = {
       v: 1,
       idempotencyKey: a.intent.idempotencyKey,
@@ -434,6 +413,26 @@ export class IntentProcessor {
     a.log.info({ done: committed.done, status }, 'an earlier receipt stands');
     if (status === 'succeeded' && result) await this.noteIfSecondEffect(a, result, committed.done.receiptId);
     return 'settled';
+  }
+
+  /** The succeeded receipt of one step of the effect, under its derived key. */
+  private derivedReceipt(a: Attempt, d: DerivedEffect) {
+    const receipt: Receipt = {
+      v: 1,
+      idempotencyKey: d.key,
+      action: d.action,
+      account: a.intent.account,
+      status: 'succeeded',
+      externalId: d.externalId,
+      url: d.url,
+      attempts: a.attempt,
+      executor: this.d.options.consumer,
+      intentId: a.msg.id,
+      startedAt: a.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      error: null,
+    };
+    return { key: d.key, status: 'succeeded', receiptJson: JSON.stringify(receipt) };
   }
 
   /**
