@@ -100,4 +100,19 @@ describe('media by https URL, fetched by the executor', () => {
       expect(fake.postsWithText(`${prefix} ${key}`)).toHaveLength(0);
     }
   });
+
+  it('a media folder that does not exist stops the start with exit 78, naming the variable', async () => {
+    const bad = startService(ENTRY, {
+      REDIS_URL: url,
+      OPS_PREFIX: testPrefix(),
+      OPS_SECRETS_FILE: secretsFile,
+      X_MEDIA_DIR: join(dir, 'no-such-folder'),
+      OPS_LOCAL_GATE_FILE: join(dir, 'gate.json'),
+    });
+    expect((await bad.exited).code).toBe(78);
+    // The log line is JSON, so the value's quotes come escaped.
+    expect(bad.output()).toContain(
+      `X_MEDIA_DIR: must be a folder that exists, got \\"${join(dir, 'no-such-folder')}\\"`,
+    );
+  });
 });
