@@ -75,6 +75,22 @@ afterEach(async () => {
   }
 });
 
+/** An intent as the coordinator releases it once a person approved it: signed. */
+function approved<T extends Parameters<typeof signApproval>[0]>(intent: T) {
+  const now = new Date();
+  const approval = signApproval(
+    intent,
+    {
+      by: 'ops-person',
+      at: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+      keyId: 'coordinator-1',
+    },
+    keys.privateKey,
+  );
+  return { ...intent, approval };
+}
+
 /** The thread as the coordinator releases it: approved (signed) and due a moment from now. */
 function approvedThread(key: string, texts: string[]) {
   const intent = {
@@ -98,18 +114,7 @@ function approvedThread(key: string, texts: string[]) {
     notBefore: new Date(Date.now() + 1000).toISOString(),
     expiresAt: null,
   };
-  const now = new Date();
-  const approval = signApproval(
-    intent,
-    {
-      by: 'ops-person',
-      at: now.toISOString(),
-      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
-      keyId: 'coordinator-1',
-    },
-    keys.privateKey,
-  );
-  return { ...intent, approval };
+  return approved(intent);
 }
 
 const isPostOf = (c: FakeXCall, text: string) =>
@@ -209,5 +214,44 @@ describe('crash tests of x.thread with media: SIGKILL of real executor processes
     const k = channelKeys(w.prefix, 'x');
     expect(await w.redis.hlen(k.leases)).toBe(0);
     expect(await w.redis.hlen(k.armed)).toBe(0);
+  });
+
+  it('killed while X processes a video: the upload is reused, not repeated, and the post made once', async () => {
+    const w = await world();
+    writeFileSync(join(w.server.dir, 'media', 'launch', 'clip.mp4'), Buffer.alloc(1024 * 1024 + 5, 3));
+    w.fake.media.processingMs = 4000;
+    const first = await executor(w);
+    const text = 'a clip of the launch';
+    await xaddIntent(
+      w.redis,
+      w.prefix,
+      'x',
+      approved({
+        v: 1 as const,
+        idempotencyKey: 'clip-post',
+        action: 'x.post' as const,
+        account: 'antifund',
+        payload: { text, media: [{ path: 'launch/clip.mp4' }] },
+        notBefore: null,
+        expiresAt: null,
+      }),
+    );
+    const status = () => w.fake.calls.filter((c) => c.method === 'GET' && c.path === '/2/media/upload');
+    await waitFor(() => status().length > 0, 'the executor to wait on processing', 20_000);
+    await first.kill('SIGKILL');
+    await executor(w);
+    const [r] = await waitFor(
+      async () => {
+        const all = await receipts(w.redis, w.prefix, 'x');
+        return all.length >= 1 && (await pendingCount(w.redis, w.prefix, 'x')) === 0 ? all : undefined;
+      },
+      'the receipt',
+      30_000,
+    );
+    const posts = w.fake.postsWithText(text);
+    expect(posts).toHaveLength(1);
+    expect(r).toMatchObject({ status: 'succeeded', externalId: posts[0]?.id });
+    expect(w.fake.calls.filter((c) => c.path === '/2/media/upload/initialize')).toHaveLength(1);
+    expect([...w.fake.media.uploads.keys()]).toEqual(posts[0]?.mediaIds);
   });
 });
