@@ -76,7 +76,9 @@ export async function performThread(
       progress.posted.set(n, id);
       await ctx.mark(postedMark(n, id));
     } catch (err) {
-      if (progress.posted.size > 0 && isNonRetryable(err)) {
+      // A refused login is no refusal of the part: it is the account's to fix, and the
+      // runtime holds the key until a person logs in again (the marks are kept for then).
+      if (progress.posted.size > 0 && isNonRetryable(err) && err.code !== 'unauthorized') {
         throw new OutcomeUnknownError(
           `part ${n} of ${parts.length} cannot be posted (${(err as Error).message}); ${postedSoFar(progress)}; the rest of the thread is held`,
           'thread_incomplete',
