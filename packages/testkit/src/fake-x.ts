@@ -44,7 +44,8 @@ export type FakeXOptions = {
 
 /**
  * A fake of the X API v2 endpoints the x-executor uses, for the real twitter-api-v2 client:
- * POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me, GET /2/users/:id/tweets.
+ * POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me, GET /2/users/:id/tweets, and the v2
+ * chunked media upload under /2/media/ (fake-x-media.ts).
  * It records every call, answers with X's status codes, headers and problem bodies, renders
  * text as X does (t.co links, `&<>` escaped, reply mentions: x-render.ts), and can be told to
  * be slow, fail, rate limit, run out of credits, or act and then drop the connection.
