@@ -254,4 +254,22 @@ describe('crash tests of x.thread with media: SIGKILL of real executor processes
     expect(w.fake.calls.filter((c) => c.path === '/2/media/upload/initialize')).toHaveLength(1);
     expect([...w.fake.media.uploads.keys()]).toEqual(posts[0]?.mediaIds);
   });
+
+  it('the one approval covers every part: a thread changed after it was signed is rejected, nothing posted', async () => {
+    const w = await world();
+    await executor(w);
+    const t = ['signed 1/3', 'signed 2/3', 'signed 3/3'];
+    const signed = approvedThread('altered-thread', t);
+    const [p1, p2, p3] = signed.payload.parts;
+    const altered = { ...signed, payload: { parts: [p1, p2, { ...p3, text: 'something else 3/3' }] } };
+    await xaddIntent(w.redis, w.prefix, 'x', altered);
+    const [r] = await waitFor(async () => {
+      const all = await receipts(w.redis, w.prefix, 'x');
+      return all.length > 0 ? all : undefined;
+    }, 'the receipt');
+    expect(r).toMatchObject({ idempotencyKey: 'altered-thread', status: 'rejected' });
+    expect(r?.error?.message).toMatch(/signature/);
+    expect(w.fake.tweets).toHaveLength(0);
+    expect(w.fake.media.uploads.size).toBe(0);
+  });
 });
