@@ -79,6 +79,11 @@ export interface ChannelAdapter<C extends Channel = Channel> {
   derivedEffects?(intent: ChannelIntent<C>, marks: readonly string[]): readonly DerivedEffect[];
   /** The rate-limit group of an action, where the API meters actions apart (e.g. `post`, `delete`). */
   rateLimitGroup(action: ActionOf<C>): string;
+  /**
+   * Points of the group's budget this attempt spends, when it makes more than one metered call
+   * (a thread: its parts not yet posted, by the marks of earlier attempts); 1 when omitted.
+   */
+  rateLimitCost?(intent: ChannelIntent<C>, previousMarks: readonly string[]): number;
   perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;
   /** After an unknown outcome: did the effect happen? Throws when the API cannot be asked now. */
   reconcile(intent: ChannelIntent<C>, ctx: EffectContext): Promise<ReconcileResult>;

@@ -191,7 +191,8 @@ export class IntentProcessor {
   private async effect(a: Attempt): Promise<Disposition> {
     const { limits, adapter, breakers } = this.d;
     const group = adapter.rateLimitGroup(a.intent.action);
-    const take = await limits.take(a.intent.account, group).catch((err: unknown) => {
+    const cost = adapter.rateLimitCost?.(a.intent, a.previousMarks) ?? 1;
+    const take = await limits.take(a.intent.account, group, cost).catch((err: unknown) => {
       a.log.error({ err }, 'rate limiter unavailable: no call without it');
       return { ok: false as const, msBeforeNext: 1000 };
     });

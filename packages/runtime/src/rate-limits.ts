@@ -56,10 +56,16 @@ export class RateLimits {
     return limiter;
   }
 
-  /** Takes one point; when the budget is spent, says how long until the next one. Throws when Redis fails. */
-  async take(account: string, group: string): Promise<TakeResult> {
+  /**
+   * Takes `points` (one per call the effect makes: a thread's parts); when the budget is spent,
+   * says how long until there is room. A cost above the whole budget is taken as the whole
+   * budget, so that a thread longer than it still goes out once a window is empty (X's own
+   * 429 paces the rest). Throws when Redis fails.
+   */
+  async take(account: string, group: string, points = 1): Promise<TakeResult> {
+    const cost = Math.max(1, Math.min(points, this.limitFor(account, group).points));
     try {
-      await this.limiter(account, group).consume(budgetKey(account, group), 1);
+      await this.limiter(account, group).consume(budgetKey(account, group), cost);
       return { ok: true };
     } catch (err) {
       if (err instanceof RateLimiterRes) return { ok: false, msBeforeNext: Math.max(1, err.msBeforeNext) };

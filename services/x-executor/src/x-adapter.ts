@@ -78,6 +78,12 @@ export class XAdapter implements ChannelAdapter<'x'> {
   /** Marks record uploads made and parts posted (x-progress.ts): a retry resumes from them. */
   readonly marksAreProgress = true;
 
+  /** X meters each post: a thread spends a point for each part not yet posted. */
+  rateLimitCost(intent: XIntent, previousMarks: readonly string[]): number {
+    if (intent.action !== 'x.thread') return 1;
+    return Math.max(1, intent.payload.parts.length - readProgress(previousMarks).posted.size);
+  }
+
   /** A thread's parts the marks say are posted; their urls only when the account's name is known here. */
   derivedEffects(intent: XIntent, marks: readonly string[]): readonly DerivedEffect[] {
     if (intent.action !== 'x.thread') return [];

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { budgetRedisKey } from '@agent-ops/runtime/rate-limit-keys';
 import type { FakeX } from '@agent-ops/testkit/fake-x';
 import { ExecutorHarness } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
@@ -116,6 +117,21 @@ describe('x.thread and media, in process, against the fake X API', () => {
     const k = channelKeys(prefix, 'x');
     expect(await redis.hlen(k.armed)).toBe(0);
     expect(await redis.hexists(k.done, 'launch-thread/part/2')).toBe(1);
+  });
+
+  it("a thread spends a point of the account's post budget for each part", async () => {
+    const prefix = testPrefix();
+    await executor(prefix, { defaultRateLimit: { points: 10, durationSec: 900 } });
+    const t = `${prefix} budget`;
+    await xaddIntent(
+      redis,
+      prefix,
+      'x',
+      thread('budget-thread', [{ text: `${t} 1/3` }, { text: `${t} 2/3` }, { text: `${t} 3/3` }]),
+    );
+    await settled(prefix, 4);
+    const spent = await redis.get(budgetRedisKey(channelKeys(prefix, 'x'), 'antifund', 'post'));
+    expect(Number(spent)).toBe(3);
   });
 
   it('a video is uploaded in chunks, waited for while X processes it, then posted', async () => {
