@@ -30,6 +30,16 @@ export function xMediaKind(name: string): XMediaKind | null {
   return ext && ext in X_MEDIA_KINDS ? X_MEDIA_KINDS[ext as keyof typeof X_MEDIA_KINDS] : null;
 }
 
+/** The name whose extension says the kind: the path, or the URL's path; null for a URL that does not parse. */
+function nameOf(m: { path?: string | undefined; url?: string | undefined }): string | null {
+  if (m.path !== undefined) return m.path;
+  try {
+    return new URL(m.url ?? '').pathname;
+  } catch {
+    return null;
+  }
+}
+
 /** A path inside the media folder: relative, segments of letters, digits and `. _ -`, never `..`. */
 const mediaPath = z
   .string()
@@ -46,14 +56,20 @@ export const XMediaItem = z
     path: mediaPath.optional(),
     url: mediaUrl.optional(),
     /** What a screen reader says; X takes it for images and GIFs. */
-    alt: z.string().min(1).max(X_ALT_TEXT_CHARS).optional(),
+    alt: z
+      .string()
+      .min(1, { error: `must be 1 to ${X_ALT_TEXT_CHARS} characters` })
+      .max(X_ALT_TEXT_CHARS, { error: `must be 1 to ${X_ALT_TEXT_CHARS} characters` })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     if ((m.path === undefined) === (m.url === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'exactly one of path or url is required' });
       return;
     }
-    const name = m.path ?? new URL(m.url as string).pathname;
+    const name = nameOf(m);
+    // A URL that does not parse has its own issue already.
+    if (name === null) return;
     const kind = xMediaKind(name);
     const field = m.path !== undefined ? 'path' : 'url';
     if (!kind) {
@@ -71,7 +87,7 @@ export type XMediaItem = z.output<typeof XMediaItem>;
 
 /** The kind of a valid item (its path's or URL's extension). */
 export function kindOfItem(m: XMediaItem): XMediaKind {
-  return xMediaKind(m.path ?? new URL(m.url as string).pathname) ?? 'image';
+  return xMediaKind(nameOf(m) ?? '') ?? 'image';
 }
 
 export const XMediaList = z
@@ -79,7 +95,7 @@ export const XMediaList = z
   .min(1)
   .max(X_MEDIA_MAX_IMAGES)
   .superRefine((items, ctx) => {
-    const kinds = items.map((m) => xMediaKind(m.path ?? (m.url ? new URL(m.url).pathname : '')));
+    const kinds = items.map((m) => xMediaKind(nameOf(m) ?? ''));
     if (items.length > 1 && kinds.some((k) => k === 'video' || k === 'gif')) {
       ctx.addIssue({
         code: 'custom',

@@ -38,6 +38,16 @@ describe('x.thread and media in the contract', () => {
       /exactly one of path or url/,
     );
     expect(post([{ path: 'a.mp4', alt: 'x' }])).toMatch(/alt: X takes alt text for images and GIFs only/);
+    // A URL that does not parse is named, never thrown on.
+    expect(
+      post([
+        { url: 'not a url', alt: 'x' },
+        { path: 'a.png', alt: 'x' },
+      ]),
+    ).toBe('invalid intent: payload.media[0].url: must be an https URL');
+    expect(post([{ path: 'a.png', alt: '' }])).toMatch(
+      /payload\.media\[0\]\.alt: must be 1 to 1000 characters/,
+    );
     expect(post([{ path: 'a.png', alt: 'a'.repeat(1001) }])).toMatch(/payload\.media\[0\]\.alt/);
   });
 
