@@ -26,8 +26,30 @@ export const XReplyPayload = z.strictObject({
 export const XThreadPayload = z.strictObject({
   parts: z
     .array(z.strictObject({ text: xText, media: XMediaList.optional() }))
-    .min(LIMITS.xThreadMinParts)
-    .max(LIMITS.xThreadMaxParts),
+    .min(LIMITS.xThreadMinParts, {
+      error: `must have ${LIMITS.xThreadMinParts} to ${LIMITS.xThreadMaxParts} parts`,
+    })
+    .max(LIMITS.xThreadMaxParts, {
+      error: `must have ${LIMITS.xThreadMinParts} to ${LIMITS.xThreadMaxParts} parts`,
+    })
+    .superRefine((parts, ctx) => {
+      // X refuses a post identical to a recent one of the author's (403 duplicate content),
+      // comparing the text NFC-normalised and trimmed: a thread repeating a part cannot go out.
+      const seen = new Map<string, number>();
+      for (const [i, part] of parts.entries()) {
+        // Runs even when a part is invalid (its own issue says why): only texts are compared.
+        if (typeof part?.text !== 'string') continue;
+        const same = seen.get(part.text.normalize('NFC').trim());
+        if (same !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'text'],
+            message: `is the text of part ${same + 1}; X refuses a post that repeats a recent one`,
+          });
+        }
+        seen.set(part.text.normalize('NFC').trim(), i);
+      }
+    }),
 });
 
 export const XDeletePayload = z.strictObject({

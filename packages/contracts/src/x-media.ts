@@ -92,8 +92,8 @@ export function kindOfItem(m: XMediaItem): XMediaKind {
 
 export const XMediaList = z
   .array(XMediaItem)
-  .min(1)
-  .max(X_MEDIA_MAX_IMAGES)
+  .min(1, { error: `must have 1 to ${X_MEDIA_MAX_IMAGES} items` })
+  .max(X_MEDIA_MAX_IMAGES, { error: 'a post takes up to 4 images, or exactly 1 video or GIF' })
   .superRefine((items, ctx) => {
     const kinds = items.map((m) => xMediaKind(nameOf(m) ?? ''));
     if (items.length > 1 && kinds.some((k) => k === 'video' || k === 'gif')) {

@@ -19,6 +19,11 @@ describe('x.thread and media in the contract', () => {
     expect(reasonOf(intent('x.thread', { parts: [{ text: 'alone' }] }))).toMatch(
       /^invalid intent: payload\.parts/,
     );
+    expect(
+      reasonOf(intent('x.thread', { parts: [{ text: 'same' }, { text: 'other' }, { text: ' same ' }] })),
+    ).toBe(
+      'invalid intent: payload.parts[2].text: is the text of part 1; X refuses a post that repeats a recent one',
+    );
     const many = Array.from({ length: 26 }, (_, i) => ({ text: `part ${i}` }));
     expect(reasonOf(intent('x.thread', { parts: many }))).toMatch(/payload\.parts/);
   });
