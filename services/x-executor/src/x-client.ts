@@ -25,6 +25,28 @@ function redirectPlugin(baseUrl: string, timeoutMs: number): ITwitterApiClientPl
   };
 }
 
+function clientSettings(baseUrl: string, timeoutMs: number) {
+  // The library calls https.request for every URL; an http:// base needs an http agent.
+  const httpAgent = baseUrl.startsWith('http://')
+    ? new HttpAgent({ keepAlive: true })
+    : new HttpsAgent({ keepAlive: true });
+  return { plugins: [redirectPlugin(baseUrl, timeoutMs)], httpAgent };
+}
+
+/** A client of the X app itself (OAuth 2.0 client id, or OAuth 1.0a consumer keys): for the token endpoint and logins. */
+export async function createXAppClient(
+  app: { clientId: string; clientSecret?: string | undefined } | { appKey: string; appSecret: string },
+  baseUrl: string,
+  timeoutMs: number,
+): Promise<TwitterApi> {
+  const { TwitterApi } = await import('twitter-api-v2');
+  const settings = clientSettings(baseUrl, timeoutMs);
+  if ('appKey' in app) return new TwitterApi({ appKey: app.appKey, appSecret: app.appSecret }, settings);
+  return app.clientSecret
+    ? new TwitterApi({ clientId: app.clientId, clientSecret: app.clientSecret }, settings)
+    : new TwitterApi({ clientId: app.clientId }, settings);
+}
+
 /** Loads twitter-api-v2 on the first client, not at start: it is a tenth of the executor's start-up. */
 export async function createXClient(
   credentials: XCredentials,
@@ -32,11 +54,9 @@ export async function createXClient(
   timeoutMs: number,
 ): Promise<TwitterApi> {
   const { TwitterApi } = await import('twitter-api-v2');
-  // The library calls https.request for every URL; an http:// base needs an http agent.
-  const httpAgent = baseUrl.startsWith('http://')
-    ? new HttpAgent({ keepAlive: true })
-    : new HttpsAgent({ keepAlive: true });
-  const settings = { plugins: [redirectPlugin(baseUrl, timeoutMs)], httpAgent };
+  const settings = clientSettings(baseUrl, timeoutMs);
+  if ('oauth2' in credentials)
+    throw new Error('a refreshing OAuth 2.0 account gets its client from XOAuth2Tokens');
   if ('oauth2AccessToken' in credentials) return new TwitterApi(credentials.oauth2AccessToken, settings);
   return new TwitterApi(
     {
