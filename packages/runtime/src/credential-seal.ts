@@ -16,7 +16,8 @@ export class CredentialSeal {
   private readonly key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new ConfigError('OPS_CREDENTIALS_KEY_FILE: expected 32 bytes (64 hex characters)');
+    if (key.length !== 32)
+      throw new ConfigError('OPS_CREDENTIALS_KEY_FILE: expected 32 bytes (64 hex characters)');
     this.key = key;
   }
 
@@ -25,11 +26,15 @@ export class CredentialSeal {
     let text: string;
     try {
       if ((statSync(path).mode & 0o077) !== 0)
-        throw new ConfigError(`OPS_CREDENTIALS_KEY_FILE: ${path} must be readable by its owner only (chmod 600 ${path})`);
+        throw new ConfigError(
+          `OPS_CREDENTIALS_KEY_FILE: ${path} must be readable by its owner only (chmod 600 ${path})`,
+        );
       text = readFileSync(path, 'utf8').trim();
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`OPS_CREDENTIALS_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
+      throw new ConfigError(
+        `OPS_CREDENTIALS_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`,
+      );
     }
     if (!/^[0-9a-fA-F]{64}$/.test(text))
       throw new ConfigError('OPS_CREDENTIALS_KEY_FILE: expected 64 hex characters (openssl rand -hex 32)');

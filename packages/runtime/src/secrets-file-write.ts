@@ -68,10 +68,7 @@ export function writeFileAtomic0600(path: string, text: string): void {
  * Writers on this host take the file's lock first, so two changes (a login and a token
  * refresh of another account) never lose one another's write.
  */
-export async function updateSecretsFile<T>(
-  path: string,
-  change: (doc: SecretsDocument) => T,
-): Promise<T> {
+export async function updateSecretsFile<T>(path: string, change: (doc: SecretsDocument) => T): Promise<T> {
   return withFileLock(`${path}.lock`, () => {
     const doc = readDocument(path);
     const result = change(doc);

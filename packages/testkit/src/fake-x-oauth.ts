@@ -169,9 +169,16 @@ export class FakeXOAuth {
   private client(form: Record<string, string>, authorization: string | undefined): FakeXApp | Answer {
     const basic = basicOf(authorization);
     const app = this.app(basic?.id ?? form.client_id);
-    if (!app) return { status: 401, body: { error: 'invalid_client', error_description: 'Missing valid authorization header' } };
+    if (!app)
+      return {
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'Missing valid authorization header' },
+      };
     if (app.clientSecret && basic?.secret !== app.clientSecret)
-      return { status: 401, body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' } };
+      return {
+        status: 401,
+        body: { error: 'unauthorized_client', error_description: 'Missing valid authorization header' },
+      };
     return app;
   }
 
@@ -179,11 +186,13 @@ export class FakeXOAuth {
     const app = this.client(form, authorization);
     if ('status' in app) return app;
     if (form.grant_type === 'authorization_code') return this.redeem(form, app);
-    if (form.grant_type !== 'refresh_token') return oauthError('invalid_request', 'Missing required parameter [grant_type].');
+    if (form.grant_type !== 'refresh_token')
+      return oauthError('invalid_request', 'Missing required parameter [grant_type].');
     const presented = form.refresh_token ?? '';
     this.refreshUses.set(presented, (this.refreshUses.get(presented) ?? 0) + 1);
     const r = this.refreshTokens.get(presented);
-    if (!r || r.grant.clientId !== app.clientId) return oauthError('invalid_request', 'Value passed for the token was invalid.');
+    if (!r || r.grant.clientId !== app.clientId)
+      return oauthError('invalid_request', 'Value passed for the token was invalid.');
     if (r.used) {
       // A spent token came back: someone holds a copy. X revokes the grant rather than guess who.
       this.revoke(r.grant);
@@ -200,10 +209,17 @@ export class FakeXOAuth {
     if (!code || code.expiresAt <= Date.now() || code.grant.clientId !== app.clientId)
       return oauthError('invalid_request', 'Value passed for the authorization code was invalid.');
     this.codes.delete(form.code ?? '');
-    if (form.redirect_uri !== code.redirectUri) return oauthError('invalid_request', 'Value passed for the redirect uri did not match the uri of the authorization code.');
+    if (form.redirect_uri !== code.redirectUri)
+      return oauthError(
+        'invalid_request',
+        'Value passed for the redirect uri did not match the uri of the authorization code.',
+      );
     const verifier = form.code_verifier ?? '';
     if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge)
-      return oauthError('invalid_request', 'Value passed for the code verifier did not match the code challenge.');
+      return oauthError(
+        'invalid_request',
+        'Value passed for the code verifier did not match the code challenge.',
+      );
     const grant: Grant = { ...code.grant, id: this.nextGrant++, revoked: false };
     return this.tokenAnswer(grant, this.newTokens(grant));
   }
@@ -224,7 +240,9 @@ export class FakeXOAuth {
     const problem = this.checkAuthorize(q);
     if (problem) return { status: 400, body: `<p>${problem}</p>`, contentType: 'text/html' };
     if (!this.signedIn) return { status: 200, body: '<p>Sign in to X</p>', contentType: 'text/html' };
-    const hidden = [...q].map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}">`);
+    const hidden = [...q].map(
+      ([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}">`,
+    );
     const body = `<form method="post" action="/i/oauth2/authorize">${hidden.join('')}<p>${this.app(q.get('client_id') ?? '')?.clientId} wants to access your account (${q.get('scope')})</p><button id="allow" type="submit">Authorize app</button></form>`;
     return { status: 200, body, contentType: 'text/html' };
   }
@@ -233,7 +251,8 @@ export class FakeXOAuth {
     const app = this.app(q.get('client_id') ?? undefined);
     if (!app) return 'Something went wrong: client_id';
     if (q.get('response_type') !== 'code') return 'Something went wrong: response_type';
-    if (!app.callbackUrls?.includes(q.get('redirect_uri') ?? '')) return 'Something went wrong: redirect_uri is not registered';
+    if (!app.callbackUrls?.includes(q.get('redirect_uri') ?? ''))
+      return 'Something went wrong: redirect_uri is not registered';
     if (!q.get('state')) return 'Something went wrong: state';
     if (!q.get('code_challenge') || q.get('code_challenge_method')?.toLowerCase() !== 's256')
       return 'Something went wrong: code_challenge';
@@ -244,10 +263,15 @@ export class FakeXOAuth {
   private approve(form: Record<string, string>): Answer {
     const q = new URLSearchParams(form);
     const problem = this.checkAuthorize(q);
-    if (problem || !this.signedIn) return { status: 400, body: `<p>${problem ?? 'not signed in'}</p>`, contentType: 'text/html' };
+    if (problem || !this.signedIn)
+      return { status: 400, body: `<p>${problem ?? 'not signed in'}</p>`, contentType: 'text/html' };
     const code = token();
     this.codes.set(code, {
-      grant: { user: this.signedIn, clientId: form.client_id ?? '', scopes: (form.scope ?? '').split(' ').filter(Boolean) },
+      grant: {
+        user: this.signedIn,
+        clientId: form.client_id ?? '',
+        scopes: (form.scope ?? '').split(' ').filter(Boolean),
+      },
       redirectUri: form.redirect_uri ?? '',
       challenge: form.code_challenge ?? '',
       // X's authorization codes are valid for 30 seconds.
@@ -261,15 +285,24 @@ export class FakeXOAuth {
 
   private requestToken(p: Record<string, string>): Answer {
     const app = this.apps.find((a) => a.consumerKey && a.consumerKey === p.oauth_consumer_key);
-    if (!app) return { status: 401, body: { errors: [{ code: 32, message: 'Could not authenticate you.' }] } };
+    if (!app)
+      return { status: 401, body: { errors: [{ code: 32, message: 'Could not authenticate you.' }] } };
     if (p.oauth_callback !== 'oob' && !app.callbackUrls?.includes(p.oauth_callback ?? ''))
-      return { status: 403, body: '<?xml version="1.0"?><errors><error code="415">Callback URL not approved for this client application.</error></errors>', contentType: 'application/xml' };
+      return {
+        status: 403,
+        body: '<?xml version="1.0"?><errors><error code="415">Callback URL not approved for this client application.</error></errors>',
+        contentType: 'application/xml',
+      };
     const t = token(16);
     const secret = token(16);
     this.requestTokens.set(t, { secret, consumerKey: app.consumerKey ?? '', pin: '' });
     return {
       status: 200,
-      body: new URLSearchParams({ oauth_token: t, oauth_token_secret: secret, oauth_callback_confirmed: 'true' }).toString(),
+      body: new URLSearchParams({
+        oauth_token: t,
+        oauth_token_secret: secret,
+        oauth_callback_confirmed: 'true',
+      }).toString(),
       contentType: 'text/html; charset=utf-8',
     };
   }
@@ -280,7 +313,11 @@ export class FakeXOAuth {
     if (!r) return { status: 400, body: '<p>This page is no longer valid.</p>', contentType: 'text/html' };
     if (!this.signedIn) return { status: 200, body: '<p>Sign in to X</p>', contentType: 'text/html' };
     r.pin = String(1_000_000 + (randomBytes(3).readUIntBE(0, 3) % 9_000_000)).slice(0, 7);
-    return { status: 200, body: `<p>Enter this PIN: <code id="oauth_pin">${r.pin}</code></p>`, contentType: 'text/html' };
+    return {
+      status: 200,
+      body: `<p>Enter this PIN: <code id="oauth_pin">${r.pin}</code></p>`,
+      contentType: 'text/html',
+    };
   }
 
   private accessToken(p: Record<string, string>, form: Record<string, string>): Answer {

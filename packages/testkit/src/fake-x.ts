@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FakeXOAuth } from './fake-x-oauth.ts';
 import { type FakeTweet, FakeXPosts, type FakeXUser, problem } from './fake-x-posts.ts';
 import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
-import type { FakeXOAuth } from './fake-x-oauth.ts';
 
 export type { FakeTweet, FakeXUser } from './fake-x-posts.ts';
 export type FakeXCall = {
@@ -199,13 +199,24 @@ export class FakeX {
     }
     if (fault?.kind === 'hold') return;
     if (this.oauth?.handles(method, url.pathname)) {
-      const a = await this.oauth.answer(method, url, req.headers, typeof body === 'string' ? body : '');
+      // twitter-api-v2 sends the token endpoint JSON (its form-encoding check never matches),
+      // and X accepts it as it accepts the form its docs show: both are read the same way.
+      const form =
+        typeof body === 'string'
+          ? body
+          : body
+            ? new URLSearchParams(body as Record<string, string>).toString()
+            : '';
+      const a = await this.oauth.answer(method, url, req.headers, form);
       if (a.status < 300 && method === 'POST') call.acted = true;
       if (fault?.kind === 'act_then_drop') return void req.socket.destroy();
       if (fault?.kind === 'act_then_hang') return;
       call.answer = { status: a.status, headers: a.headers ?? {} };
       const text = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
-      res.writeHead(a.status, { 'content-type': a.contentType ?? 'application/json; charset=utf-8', ...a.headers });
+      res.writeHead(a.status, {
+        'content-type': a.contentType ?? 'application/json; charset=utf-8',
+        ...a.headers,
+      });
       return void res.end(text);
     }
     if (!user) return this.send(call, res, 401, problem(401, 'Unauthorized', 'Unauthorized'));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NonRetryableError, RetryAfterError } from '@agent-ops/contracts/errors';
 import { CredentialSeal } from '@agent-ops/runtime/credential-seal';
@@ -68,7 +69,8 @@ function describe(data: unknown): string {
  * `ops login` again. Nothing is used twice silently.
  */
 export class XOAuth2Tokens {
-  private readonly o: Required<Omit<XOAuth2TokensOptions, 'seal' | 'log'>> & Pick<XOAuth2TokensOptions, 'seal' | 'log'>;
+  private readonly o: Required<Omit<XOAuth2TokensOptions, 'seal' | 'log'>> &
+    Pick<XOAuth2TokensOptions, 'seal' | 'log'>;
   private stamp = '';
   private logins = new Map<string, XOAuth2Login>();
   private readonly inflight = new Map<string, Promise<XOAuth2Login>>();
@@ -100,7 +102,8 @@ export class XOAuth2Tokens {
   /** Every token and client secret this process knows, for scrubbing. */
   secretValues(): string[] {
     const out: string[] = [];
-    for (const l of this.logins.values()) out.push(l.accessToken, l.refreshToken, ...(l.clientSecret ? [l.clientSecret] : []));
+    for (const l of this.logins.values())
+      out.push(l.accessToken, l.refreshToken, ...(l.clientSecret ? [l.clientSecret] : []));
     return out;
   }
 
@@ -142,7 +145,10 @@ export class XOAuth2Tokens {
       this.stamp = stamp;
     } catch (err) {
       // A file a person is editing may be invalid for a moment: keep what was read last.
-      this.o.log?.warn({ err: (err as Error).message }, 'secrets file unreadable; keeping the logins read before');
+      this.o.log?.warn(
+        { err: (err as Error).message },
+        'secrets file unreadable; keeping the logins read before',
+      );
     }
   }
 
@@ -160,7 +166,8 @@ export class XOAuth2Tokens {
     const local = this.logins.get(account);
     const seal = this.o.seal;
     if (!seal) {
-      if (!local) throw new NonRetryableError(`account ${account} has no X OAuth 2.0 login`, 'unknown_account');
+      if (!local)
+        throw new NonRetryableError(`account ${account} has no X OAuth 2.0 login`, 'unknown_account');
       return local;
     }
     const text = await this.o.redis.get(this.sealedKey(account));
@@ -196,12 +203,14 @@ export class XOAuth2Tokens {
   }
 
   private async refresh(account: string): Promise<XOAuth2Login> {
-    const holder = randomUUID();
+    // Who holds it, for a person (and a test) to see; no secret.
+    const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
     const deadline = Date.now() + 2 * this.o.lockTtlMs;
     for (;;) {
       const newest = await this.newest(account);
       if (!this.due(newest)) return newest;
-      if ((await this.o.redis.set(this.lockKey(account), holder, 'PX', this.o.lockTtlMs, 'NX')) === 'OK') break;
+      if ((await this.o.redis.set(this.lockKey(account), holder, 'PX', this.o.lockTtlMs, 'NX')) === 'OK')
+        break;
       if (Date.now() > deadline)
         throw new RetryAfterError(
           `another executor has been refreshing the X login of ${account} for too long`,
@@ -220,7 +229,10 @@ export class XOAuth2Tokens {
       try {
         await this.publish(account, fresh);
       } catch (err) {
-        this.o.log?.error({ err: (err as Error).message, account }, 'could not put the refreshed X login in Redis');
+        this.o.log?.error(
+          { err: (err as Error).message, account },
+          'could not put the refreshed X login in Redis',
+        );
       }
       await this.writeFile(account, fresh);
       this.o.log?.info({ account, generation: fresh.generation }, 'X OAuth 2.0 login refreshed');
@@ -232,7 +244,10 @@ export class XOAuth2Tokens {
 
   private async askX(account: string, login: XOAuth2Login): Promise<XOAuth2Login> {
     if (this.refused.get(account) === login.refreshToken)
-      throw new NonRetryableError(`X refused the login of ${account}; run ops login x --oauth2 --account ${account}`, 'unauthorized');
+      throw new NonRetryableError(
+        `X refused the login of ${account}; run ops login x --oauth2 --account ${account}`,
+        'unauthorized',
+      );
     const app = await createXAppClient(
       { clientId: login.clientId, clientSecret: login.clientSecret },
       this.o.apiBaseUrl,
@@ -258,7 +273,11 @@ export class XOAuth2Tokens {
       }
       // No post was made: whatever became of the refresh, this intent is not done.
       const why = isResponseError(err) ? `answered ${err.code}` : 'could not be reached';
-      throw new RetryAfterError(`X's token endpoint ${why} refreshing the login of ${account}`, null, 'token_refresh_failed');
+      throw new RetryAfterError(
+        `X's token endpoint ${why} refreshing the login of ${account}`,
+        null,
+        'token_refresh_failed',
+      );
     }
     if (!answer.refreshToken) {
       throw new NonRetryableError(

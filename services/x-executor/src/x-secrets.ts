@@ -46,7 +46,11 @@ export function secretValuesOf(credentials: Iterable<XCredentials>): string[] {
   for (const c of credentials) {
     if ('oauth2AccessToken' in c) out.push(c.oauth2AccessToken);
     else if ('oauth2' in c)
-      out.push(c.oauth2.accessToken, c.oauth2.refreshToken, ...(c.oauth2.clientSecret ? [c.oauth2.clientSecret] : []));
+      out.push(
+        c.oauth2.accessToken,
+        c.oauth2.refreshToken,
+        ...(c.oauth2.clientSecret ? [c.oauth2.clientSecret] : []),
+      );
     else out.push(c.appSecret, c.accessToken, c.accessSecret, c.appKey);
   }
   return out;
