@@ -193,7 +193,8 @@ export class XOAuth2Tokens {
 
   private async writeFile(account: string, login: XOAuth2Login): Promise<void> {
     await updateSecretsFile(this.o.secretsFile, (doc) => {
-      const entry = (doc.accounts[account] ??= {});
+      const entry = doc.accounts[account] ?? {};
+      doc.accounts[account] = entry;
       const current = (entry.x as { oauth2?: { generation?: number } } | undefined)?.oauth2;
       // Never back: another replica may have written a newer pair since this one was read.
       if (typeof current?.generation === 'number' && current.generation >= login.generation) return;
