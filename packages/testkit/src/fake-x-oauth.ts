@@ -142,7 +142,9 @@ export class FakeXOAuth {
     if (path === '/2/oauth2/token') return this.token(formOf(raw), authorization);
     if (path === '/i/oauth2/authorize')
       return method === 'GET' ? this.consentPage(url.searchParams) : this.approve(formOf(raw));
-    if (path === '/oauth/request_token') return this.requestToken(oauth1Params(authorization));
+    // OAuth 1.0a parameters come in the Authorization header or the form body (RFC 5849 §3.5).
+    if (path === '/oauth/request_token')
+      return this.requestToken({ ...formOf(raw), ...oauth1Params(authorization) });
     if (path === '/oauth/access_token') return this.accessToken(oauth1Params(authorization), formOf(raw));
     return this.pinPage(url.searchParams);
   }

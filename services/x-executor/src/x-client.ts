@@ -16,8 +16,11 @@ function redirectPlugin(baseUrl: string, timeoutMs: number): ITwitterApiClientPl
     onBeforeRequestConfig({ params }) {
       if (redirect) {
         const url = new URL(params.url);
-        if (/^(api|upload)\.(x|twitter)\.com$/.test(url.hostname))
+        if (/^(api|upload)\.(x|twitter)\.com$/.test(url.hostname)) {
           params.url = `${origin}${url.pathname}${url.search}`;
+          // The library reads OAuth 1.0a answers as forms only at https://api.x.com/oauth/.
+          if (url.pathname.startsWith('/oauth/')) params.forceParseMode = 'url';
+        }
       }
       params.timeout ??= timeoutMs;
       return undefined;
