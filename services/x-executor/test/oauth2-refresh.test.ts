@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { updateSecretsFile } from '@agent-ops/runtime/secrets-file-write';
 import { FakeX } from '@agent-ops/testkit/fake-x';
 import { FakeXOAuth } from '@agent-ops/testkit/fake-x-oauth';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
@@ -222,5 +223,17 @@ describe('X OAuth 2.0 logins stay alive across many token lifetimes', () => {
     );
     expect(refused.error).toMatchObject({ code: 'unauthorized', retryable: false });
     expect(refused.error?.message).toMatch(/ops login x --oauth2 --account rotating/);
+    // A person logs in again (what ops login writes): the running replicas pick it up unrestarted.
+    await updateSecretsFile(w.files[0] as string, (doc) => {
+      (doc.accounts.rotating as Record<string, unknown>).x = loginEntry(w.oauth);
+    });
+    await xaddIntent(w.redis, w.prefix, 'x', post('after-login', `after login ${w.prefix}`, 'rotating'));
+    const after = await waitFor(
+      async () => (await receipts(w.redis, w.prefix, 'x')).find((r) => r.idempotencyKey === 'after-login'),
+      'the receipt of a post after the new login',
+      30_000,
+    );
+    expect(after.status).toBe('succeeded');
+    expect(w.oauth.staleAccessTokenUses).toEqual([]);
   }, 120_000);
 });
