@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NonRetryableError, RetryAfterError } from '@agent-ops/contracts/errors';
+import {
+  isNonRetryable,
+  isRetryAfter,
+  NonRetryableError,
+  RetryAfterError,
+} from '@agent-ops/contracts/errors';
 import { CredentialSeal } from '@agent-ops/runtime/credential-seal';
 import { classifyHttp } from '@agent-ops/runtime/http-outcome';
 import type { Logger } from '@agent-ops/runtime/logger';
@@ -114,7 +119,18 @@ export class XOAuth2Tokens {
     if (!this.due(login)) return login;
     let pending = this.inflight.get(account);
     if (!pending) {
-      pending = this.refresh(account).finally(() => this.inflight.delete(account));
+      pending = this.refresh(account)
+        .catch((err: unknown) => {
+          if (isNonRetryable(err) || isRetryAfter(err)) throw err;
+          // Redis unreachable, a sealed pair this host's key cannot open: no post was made, so
+          // the intent is not done and waits, rather than counting as an effect in doubt.
+          throw new RetryAfterError(
+            `the X login of ${account} could not be refreshed: ${(err as Error).message}`,
+            null,
+            'token_refresh_failed',
+          );
+        })
+        .finally(() => this.inflight.delete(account));
       this.inflight.set(account, pending);
     }
     return pending;
