@@ -242,6 +242,18 @@ describe('ops login', () => {
     const email = EmailSecretsSchema.parse(doc).accounts.ana?.email;
     expect(email).toMatchObject({ gmail: { user: 'ana@example.com' }, allowedFrom: ['ana@example.com'] });
     expectNothingSecretPrinted(run.out(), { ...doc.accounts.ana });
+    // While the app is in "Testing", Google expires the refresh token after 7 days: invalid_grant.
+    const { OAuth2Client } = await import('google-auth-library');
+    const client = new OAuth2Client({
+      clientId: 'desktop-1.apps.googleusercontent.com',
+      clientSecret: 'GOCSPX-desktop',
+      endpoints: { oauth2TokenUrl: google.tokenUrl },
+    });
+    client.setCredentials({ refresh_token: calendar?.refreshToken ?? '' });
+    expect((await client.getAccessToken()).token).toBeTruthy();
+    google.testingRefreshTokenLifetimeMs = 0;
+    client.setCredentials({ refresh_token: calendar?.refreshToken ?? '' });
+    await expect(client.getAccessToken()).rejects.toThrow(/invalid_grant/);
   });
 
   it('refuses a missing account, naming the flag, and writes nothing', async () => {

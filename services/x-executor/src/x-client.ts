@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { RetryAfterError } from '@agent-ops/contracts/errors';
 import type { ITwitterApiClientPlugin, TwitterApi } from 'twitter-api-v2';
 import type { XCredentials } from './x-secrets.ts';
 
@@ -58,8 +59,14 @@ export async function createXClient(
 ): Promise<TwitterApi> {
   const { TwitterApi } = await import('twitter-api-v2');
   const settings = clientSettings(baseUrl, timeoutMs);
+  // A refreshing login's client comes from XOAuth2Tokens; reaching here means the file no longer
+  // holds it (replaced by an OAuth 1.0a login), which this process reads only at start.
   if ('oauth2' in credentials)
-    throw new Error('a refreshing OAuth 2.0 account gets its client from XOAuth2Tokens');
+    throw new RetryAfterError(
+      'the X login changed from OAuth 2.0 to 1.0a; restart the x-executor to read it',
+      null,
+      'login_changed',
+    );
   if ('oauth2AccessToken' in credentials) return new TwitterApi(credentials.oauth2AccessToken, settings);
   return new TwitterApi(
     {
