@@ -18,7 +18,8 @@ import { post } from './helpers.ts';
 // is spent by its first use and a spent one presented again revokes the grant.
 const ENTRY = join(import.meta.dirname, '..', 'src', 'main.ts');
 const url = inject('redisUrl');
-const TTL_SEC = 3;
+// Refreshed at half their life: 2 s of headroom for a request on a loaded 2-core machine.
+const TTL_SEC = 4;
 const LOCK_TTL_MS = 2000;
 const ME = { id: '2001', username: 'rotating', name: 'Rotating' };
 const APP = { clientId: 'client-rotating', clientSecret: 'client-secret-RRRR' };
@@ -158,10 +159,10 @@ describe('X OAuth 2.0 logins stay alive across many token lifetimes', () => {
   for (const hosts of ['one', 'many'] as const) {
     it(`three replicas, ${hosts === 'one' ? 'one host sharing a secrets file' : 'each with its own secrets file, pairs sealed in Redis'}`, async () => {
       const w = await world(hosts);
-      const until = Date.now() + TTL_SEC * 1000 * 6;
+      const until = Date.now() + TTL_SEC * 1000 * 5;
       const texts = await submitWhile(w, 150, () => Date.now() > until);
       await expectAllPostedWithValidTokens(w, texts);
-      expect(refreshes(w)).toBeGreaterThanOrEqual(6);
+      expect(refreshes(w)).toBeGreaterThanOrEqual(5);
       if (hosts === 'many') {
         // What Redis holds is ciphertext: no token of the fake's appears in it.
         const sealed = (await w.redis.get(`${w.prefix}:{x}:cred:rotating`)) ?? '';
