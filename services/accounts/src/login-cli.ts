@@ -29,6 +29,10 @@ export async function loginCommand(
   flags: Flags,
   io: LoginIo = { print: (l) => process.stdout.write(`${l}\n`), prompt: new Prompt(), env: process.env },
 ): Promise<number> {
+  if (flags.help) {
+    io.print(LOGIN_HELP);
+    return 0;
+  }
   const [provider] = args;
   const account = AccountName.safeParse(flags.account);
   const secretsFile = (flags['secrets-file'] as string | undefined) || io.env.OPS_SECRETS_FILE;

@@ -81,6 +81,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const [name, ...args] = parsed.positionals;
   const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (name === 'login') {
+    // Credentials are obtained on the hands; the brain never loads this code (see services/accounts).
+    const { loginCommand } = await import('@agent-ops/accounts/login-cli');
+    return loginCommand(args, flags);
+  }
   if (!name || flags.help) {
     process.stdout.write(`${HELP}\n`);
     return name || flags.help ? EXIT.ok : EXIT.usage;
@@ -92,11 +97,6 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ops service: ${(err as Error).message}\n`);
       return EXIT.usage;
     }
-  }
-  if (name === 'login') {
-    // Credentials are obtained on the hands; the brain never loads this code (see services/accounts).
-    const { loginCommand } = await import('@agent-ops/accounts/login-cli');
-    return loginCommand(args, flags);
   }
   const command = COMMANDS[name];
   if (!command) {
