@@ -23,6 +23,21 @@ function port(value: string | boolean | undefined, fallback: number): number {
   return n;
 }
 
+/**
+ * An error as a person can act on it: the message, plus what the provider said (an OAuth
+ * error code and description, X's problem detail), which names no secret.
+ */
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const data =
+    (err as { data?: unknown; response?: { data?: unknown } }).data ??
+    (err as { response?: { data?: unknown } }).response?.data;
+  if (typeof data !== 'object' || data === null) return message;
+  const d = data as Record<string, unknown>;
+  const said = [d.error, d.error_description, d.title, d.detail].filter((v) => typeof v === 'string');
+  return said.length > 0 ? `${message} (${said.join(': ')})` : message;
+}
+
 /** `ops login ...`: returns the exit code (0 signed in and checked, 1 the login failed, 2 bad input). */
 export async function loginCommand(
   args: string[],
@@ -67,7 +82,7 @@ export async function loginCommand(
     return 0;
   } catch (err) {
     // Messages only: the libraries' error objects carry request options, headers included.
-    process.stderr.write(`ops login ${provider}: ${(err as Error).message}\n`);
+    process.stderr.write(`ops login ${provider}: ${describe(err)}\n`);
     return 1;
   } finally {
     io.prompt.close();

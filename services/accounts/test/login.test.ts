@@ -256,6 +256,23 @@ describe('ops login', () => {
     await expect(client.getAccessToken()).rejects.toThrow(/invalid_grant/);
   });
 
+  it("ops login x --oauth2 with a wrong client secret: X's refusal named, nothing written, no secret printed", async () => {
+    const port = await freePort();
+    const { fake } = await fakeX([`http://127.0.0.1:${port}/callback`]);
+    const file = writeSecretsFile(EARLIER);
+    const run = ops(['x', '--account', 'ana', '--oauth2', '--port', String(port)], {
+      OPS_SECRETS_FILE: file,
+      X_API_BASE_URL: fake.url,
+      X_CLIENT_ID: 'client-id-1',
+      X_CLIENT_SECRET: 'not-the-secret-ZZZZ',
+    });
+    await allowByForm(await pageOf(run));
+    expect(await run.exit).toBe(1);
+    expect(run.out()).toMatch(/ops login x: .*unauthorized_client/);
+    expect(run.out()).not.toContain('not-the-secret-ZZZZ');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(EARLIER);
+  });
+
   it('refuses a missing account, naming the flag, and writes nothing', async () => {
     const file = writeSecretsFile(EARLIER);
     const run = ops(['x'], { OPS_SECRETS_FILE: file });
