@@ -16,6 +16,7 @@ import { createXClient } from './x-client.ts';
 import { classifyXError, isDuplicateContent } from './x-errors.ts';
 import { loadMedia } from './x-media-source.ts';
 import { uploadMedia, waitUntilProcessed } from './x-media-upload.ts';
+import type { XOAuth2Tokens } from './x-oauth2-tokens.ts';
 import { mediaMark, type Progress, readProgress } from './x-progress.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
 import { performThread, postedParts, reconcileThread, type ThreadDeps } from './x-thread.ts';
@@ -39,6 +40,8 @@ export type XAdapterOptions = {
   mediaFetchTimeoutMs?: number;
   /** How long a video or GIF may stay in X's processing before the post gives up. */
   mediaProcessingMaxMs?: number;
+  /** Refreshing OAuth 2.0 logins (`{"oauth2": {...}}` entries), read from the secrets file as it changes. */
+  tokens?: XOAuth2Tokens;
 };
 
 type Me = { id: string; username: string };
@@ -60,9 +63,11 @@ export class XAdapter implements ChannelAdapter<'x'> {
   private readonly me = new Map<string, Promise<Me>>();
   /** Each account's username once known, for what must be said without asking X. */
   private readonly usernames = new Map<string, string>();
-  private readonly o: Required<XAdapterOptions>;
+  private readonly o: Required<Omit<XAdapterOptions, 'tokens'>>;
+  private readonly tokens: XOAuth2Tokens | null;
 
   constructor(options: XAdapterOptions) {
+    const { tokens, ...rest } = options;
     // X serves the latest 3,200 posts of a timeline: 32 pages of 100.
     this.o = {
       requestTimeoutMs: 20_000,
@@ -71,8 +76,9 @@ export class XAdapter implements ChannelAdapter<'x'> {
       mediaDir: null,
       mediaFetchTimeoutMs: 60_000,
       mediaProcessingMaxMs: 10 * 60_000,
-      ...options,
+      ...rest,
     };
+    this.tokens = tokens ?? null;
   }
 
   /** Marks record uploads made and parts posted (x-progress.ts): a retry resumes from them. */
@@ -92,7 +98,7 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   hasAccount(account: string): boolean {
-    return this.o.credentials.has(account);
+    return this.o.credentials.has(account) || (this.tokens?.has(account) ?? false);
   }
 
   /** X meters posting (create) and deleting separately. */
@@ -101,10 +107,12 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   secretValues(): readonly string[] {
-    return secretValuesOf(this.o.credentials.values());
+    return [...secretValuesOf(this.o.credentials.values()), ...(this.tokens?.secretValues() ?? [])];
   }
 
   private client(account: string): Promise<TwitterApi> {
+    // A refreshing login: a client of its current access token, refreshed first when due.
+    if (this.tokens?.has(account)) return this.tokens.client(account);
     let client = this.clients.get(account);
     if (!client) {
       const credentials = this.o.credentials.get(account);

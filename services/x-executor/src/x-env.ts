@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { fromEnv } from '@agent-ops/contracts/env';
 import { z } from 'zod';
 
 function isDirectory(path: string): boolean {
@@ -11,20 +10,10 @@ function isDirectory(path: string): boolean {
 }
 
 /**
- * The x-executor's own variable for media, read as every service reads its variables (an
- * empty one is not set; a bad one stops the start with exit 78, naming it): a folder that
- * does not exist is a mistake to hear of at start, not at the first post with an image.
+ * X_MEDIA_DIR, the folder media `path`s resolve in: a folder that does not exist is a mistake
+ * to hear of at start (exit 78, naming the variable), not at the first post with an image.
  */
-const XEnvSchema = z.object({
-  X_MEDIA_DIR: z
-    .string()
-    .refine((p) => p.startsWith('/'), { error: 'must be an absolute path' })
-    .refine(isDirectory, { error: 'must be a folder that exists' })
-    .optional(),
-});
-
-export function xMediaDirFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): string | null {
-  return fromEnv(XEnvSchema, env).X_MEDIA_DIR ?? null;
-}
+export const mediaDirVariable = z
+  .string()
+  .refine((p) => p.startsWith('/'), { error: 'must be an absolute path' })
+  .refine(isDirectory, { error: 'must be a folder that exists' });

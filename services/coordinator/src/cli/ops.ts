@@ -20,6 +20,7 @@ Talks to the agent-ops coordinator.
   ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
   ops service install|uninstall --role brain|hands [--boot [--user U]] [--platform launchd|systemd] [--dir D] [--env-file F]
+  ops login x --account A [--oauth2]    ops login google --account A [--calendar] [--gmail]   (on the hands only)
 
   --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
   exit codes: 0 ok, 1 refused, 2 bad input, 3 not found, 4 key reused, 5 unreachable, 6 not authorised`;
@@ -55,8 +56,11 @@ const STRING_OPTIONS = [
   'external-id',
   'scope',
   'count',
+  'port',
+  'gmail-user',
+  'secrets-file',
 ];
-const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help', 'boot'];
+const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help', 'boot', 'oauth2', 'calendar', 'gmail'];
 const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
   ...STRING_OPTIONS.map((n) => [n, { type: 'string' as const }]),
   ...BOOLEAN_OPTIONS.map((n) => [n, { type: 'boolean' as const }]),
@@ -77,6 +81,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const [name, ...args] = parsed.positionals;
   const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (name === 'login') {
+    // Credentials are obtained on the hands; the brain never loads this code (see services/accounts).
+    const { loginCommand } = await import('@agent-ops/accounts/login-cli');
+    return loginCommand(args, flags);
+  }
   if (!name || flags.help) {
     process.stdout.write(`${HELP}\n`);
     return name || flags.help ? EXIT.ok : EXIT.usage;
