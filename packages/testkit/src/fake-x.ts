@@ -218,13 +218,13 @@ export class FakeX {
     if (this.oauth?.handles(method, url.pathname)) {
       // twitter-api-v2 sends the token endpoint JSON (its form-encoding check never matches),
       // and X accepts it as it accepts the form its docs show: both are read the same way.
-      const form =
+      const encoded =
         typeof body === 'string'
           ? body
           : body
             ? new URLSearchParams(body as Record<string, string>).toString()
             : '';
-      const a = await this.oauth.answer(method, url, req.headers, form);
+      const a = await this.oauth.answer(method, url, req.headers, encoded);
       if (a.status < 300 && method === 'POST') call.acted = true;
       if (fault?.kind === 'act_then_drop') return void req.socket.destroy();
       if (fault?.kind === 'act_then_hang') return;
