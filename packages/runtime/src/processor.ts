@@ -394,7 +394,9 @@ export class IntentProcessor {
       token: a.token,
       receiptJson: JSON.stringify(receipt),
       status,
-      deadletter: deadletter && error ? this.deadletterFields(a.msg, error.message, error) : null,
+      // A failure turned unknown is parked for a person as every unknown is, not deadlettered as failed.
+      deadletter:
+        deadletter && status === given && error ? this.deadletterFields(a.msg, error.message, error) : null,
       ackIds: [a.msg.id],
       derived,
     });

@@ -2,7 +2,7 @@ import { NonRetryableError, RetryAfterError } from '@agent-ops/contracts/errors'
 import type { ChannelIntent } from '@agent-ops/contracts/intent';
 import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
-import { xaddIntent } from '@agent-ops/testkit/streams';
+import { deadletters, xaddIntent } from '@agent-ops/testkit/streams';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import type { ChannelAdapter, DerivedEffect, EffectContext, EffectResult } from '../src/adapter.ts';
 
@@ -94,6 +94,8 @@ describe('marks that record progress', () => {
       ['k', 'unknown'],
     ]);
     expect(all[1]?.error?.message).toMatch(/\(after 1 of its steps happened: 111\)$/);
+    // Parked like every unknown, not deadlettered as a failure.
+    expect(await deadletters(redis, prefix, 'x')).toEqual([]);
   });
 
   it('without the flag a retry disarms the attempt: its marks are gone and it starts over', async () => {
