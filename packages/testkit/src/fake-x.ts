@@ -62,6 +62,8 @@ export class FakeX {
   /** Called when a request has taken effect, before it is answered: where a test can crash things. */
   onAct: ((call: FakeXCall) => void | Promise<void>) | null = null;
   private readonly users: Record<string, FakeXUser>;
+  /** Tokens refused as X refuses an expired or revoked one (401), until restored. */
+  private readonly revoked = new Set<string>();
   private readonly rateLimit: FakeXOptions['rateLimit'];
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly faults = new FaultRules<FakeXFault>({ method: 'POST', path: /^\/2\/tweets$/ });
@@ -118,6 +120,20 @@ export class FakeX {
     this.posts.timelineLagMs = ms;
   }
 
+  /**
+   * The token stops working, as when its grant is revoked or an OAuth 2.0 access token
+   * passes its 2 hours: every request with it answers 401 (docs.x.com "fundamentals/
+   * authentication/oauth-2-0/authorization-code").
+   */
+  revokeToken(token: string): void {
+    this.revoked.add(token);
+  }
+
+  /** The token works again: what a person's `ops login` amounts to, for a test. */
+  restoreToken(token: string): void {
+    this.revoked.delete(token);
+  }
+
   postCalls(): FakeXCall[] {
     return this.calls.filter((c) => c.method === 'POST' && c.path === '/2/tweets');
   }
@@ -127,7 +143,8 @@ export class FakeX {
     const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
     const oauth = /oauth_token="([^"]+)"/.exec(auth)?.[1];
     const token = bearer ?? (oauth ? decodeURIComponent(oauth) : undefined);
-    return token ? (this.users[token] ?? null) : null;
+    if (!token || this.revoked.has(token)) return null;
+    return this.users[token] ?? null;
   }
 
   private rateHeaders(
