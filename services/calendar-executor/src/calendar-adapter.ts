@@ -5,6 +5,7 @@ import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/r
 // (loading googleapis took 1.5 s and 176 MB before the executor could start); and loaded on
 // the first call, since even the one API is a sixth of the executor's start-up.
 import type { calendar_v3 } from '@googleapis/calendar';
+import type { OAuth2Client } from 'google-auth-library';
 import type { CalendarAccount } from './calendar-secrets.ts';
 import { updateEvent } from './calendar-update.ts';
 import { BASELINE_PROPERTY, baselineOf, currentValues, eventBody } from './event-fields.ts';
@@ -31,6 +32,7 @@ type CalendarIntent = ChannelIntent<'calendar'>;
 export class CalendarAdapter implements ChannelAdapter<'calendar'> {
   readonly channel = 'calendar' as const;
   private readonly clients = new Map<string, calendar_v3.Calendar>();
+  private readonly auths = new Map<string, OAuth2Client>();
   private readonly o: CalendarAdapterOptions;
 
   constructor(options: CalendarAdapterOptions) {
@@ -43,6 +45,24 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
 
   rateLimitGroup(): string {
     return 'write';
+  }
+
+  accountNames(): readonly string[] {
+    return [...this.o.accounts.keys()];
+  }
+
+  /**
+   * A token refresh: what proves the grant still stands (a revoked or expired refresh token
+   * answers 400 invalid_grant), with no effect on any calendar.
+   */
+  async checkAccount(account: string): Promise<void> {
+    await this.client(account);
+    const auth = this.auths.get(account) as OAuth2Client;
+    try {
+      await auth.refreshAccessToken();
+    } catch (err) {
+      throw classifyGoogleError(err, true);
+    }
   }
 
   secretValues(): readonly string[] {
@@ -68,6 +88,7 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
     });
     // Only the refresh token: with an access token and no expiry, the client re-sends after a 401/403.
     auth.setCredentials({ refresh_token: a.refreshToken });
+    this.auths.set(account, auth);
     client = calendar({
       version: 'v3',
       auth,
