@@ -12,7 +12,7 @@ import { GmailSentLookup } from './gmail-sent.ts';
 import { ImapSentLookup } from './imap-sent.ts';
 import { messageIdFor } from './message-id.ts';
 import type { SentLookup } from './sent-lookup.ts';
-import { type GmailEndpoints, SentUnknownError, sendWithFinalDotMark } from './smtp-send.ts';
+import { type GmailEndpoints, SentUnknownError, sendWithFinalDotMark, verifyLogin } from './smtp-send.ts';
 
 type EmailIntent = ChannelIntent<'email'>;
 
@@ -45,6 +45,17 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
       code: 'sender_not_allowed',
       message: `payload.from: ${intent.payload.from} is not an allowed sender of ${intent.account}`,
     };
+  }
+
+  accountNames(): readonly string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** SMTP connect and login without sending (for Gmail, a token refresh first). */
+  async checkAccount(name: string): Promise<void> {
+    const account = this.accounts.get(name);
+    if (!account) throw new NonRetryableError(`account ${name} has no email settings`, 'unknown_account');
+    await verifyLogin(account, this.gmail);
   }
 
   secretValues(): readonly string[] {
