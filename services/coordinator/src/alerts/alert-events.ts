@@ -1,9 +1,9 @@
 import type { Channel } from '@agent-ops/contracts/channels';
 
 /**
- * What a person can be told about. `needs_reauth` is not here: no part of agent-ops puts an
- * account in such a state yet (a refused login ends as a `failed` receipt with code
- * `unauthorized`, which is alerted as a failure).
+ * What a person can be told about. `needs_reauth` is not here yet: an account whose login is
+ * refused is held and shown by `ops doctor` and the dashboard (the `accounts` hash of each
+ * channel), but not alerted.
  */
 export const EVENT_KINDS = [
   'approval_waiting',
