@@ -122,14 +122,10 @@ export class IntentProcessor {
       return 'settled';
     }
     if (verdict.kind === 'proceed' && !this.d.localGate.isOpen()) return 'held';
-    const wasHeld = fieldsToRecord(msg.fields)[HELD] === '1';
-    if (verdict.kind === 'proceed' && this.holdsForLogin(intent.account)) {
-      await this.holdForLogin(msg, intent, firstTried);
+    if (await this.heldForLogin(msg, intent, verdict.kind === 'proceed', firstTried)) {
       log.debug({ account: intent.account }, 'held: the account needs a login');
       return 'settled';
     }
-    // Back from a hold (or rejected meanwhile, e.g. expired): no longer waiting for a login.
-    if (wasHeld) await this.d.health.unhold(intent.idempotencyKey);
 
     const token = randomUUID();
     const begin = await ledger.begin({
@@ -241,7 +237,7 @@ export class IntentProcessor {
   private async onEffectError(a: Attempt, err: unknown): Promise<Disposition> {
     const { adapter, limits, options } = this.d;
     const error = toReceiptError(err, adapter.secretValues());
-    if (isNeedsReauth(err)) return this.onLoginRefused(a, error);
+    if (isNeedsReauth(err)) return this.onLoginRefused(a, error, 'not_sent');
     if (isNonRetryable(err)) {
       a.log.warn({ error }, 'failed: not retryable');
       return this.commit(a, 'failed', null, error, true);
@@ -277,32 +273,46 @@ export class IntentProcessor {
    * The API refused the account's login: the request had no effect, so the attempt is taken
    * back (`not_sent`: neither the attempt cap nor the retry window is spent on it), the
    * account is recorded as `needs_reauth` (breaker-neutral: the API answered), and the intent
-   * is held until a person logs in again. Never failed, never deadlettered.
+   * is held until a person logs in again. Never failed, never deadlettered. Refused while
+   * reconcile asked about an earlier attempt (`in_doubt`), the attempt stays armed, so the
+   * question is asked again, before any call, once the login works.
    */
-  private async onLoginRefused(a: Attempt, error: ReceiptError): Promise<Disposition> {
+  private async onLoginRefused(
+    a: Attempt,
+    error: ReceiptError,
+    reason: 'not_sent' | 'in_doubt',
+  ): Promise<Disposition> {
     const { health, options } = this.d;
     await health.record(a.intent.account, 'needs_reauth', error.message);
     await health.hold(a.intent.idempotencyKey, a.intent.account);
     const delayMs = this.holdDelay(a.intent);
-    this.d.metrics.retry('not_sent');
+    this.d.metrics.retry(reason);
     await this.d.later.defer({
       key: a.intent.idempotencyKey,
       fromId: a.msg.id,
       fields: this.heldFields(a.msg, a.firstTriedAt, delayMs),
       delayMs,
     });
-    await this.d.ledger.release({
-      key: a.intent.idempotencyKey,
-      token: a.token,
-      reason: 'not_sent',
-      ackIds: [a.msg.id],
-    });
+    await this.d.ledger.release({ key: a.intent.idempotencyKey, token: a.token, reason, ackIds: [a.msg.id] });
     a.log.warn({ error, delayMs, recheckMs: options.reauthCheckMs }, 'held: the account needs a login');
     return 'settled';
   }
 
-  /** Holds an entry of an account that needs a login, before begin: it comes back to look again. */
-  private async holdForLogin(msg: StreamMessage, intent: Intent, firstTried: number | undefined) {
+  /**
+   * Holds an entry of an account that needs a login, before begin (it comes back to look
+   * again), and says so; otherwise an entry back from a hold (going on, or rejected meanwhile,
+   * e.g. expired) is no longer noted as waiting for a login.
+   */
+  private async heldForLogin(
+    msg: StreamMessage,
+    intent: Intent,
+    proceeds: boolean,
+    firstTried: number | undefined,
+  ): Promise<boolean> {
+    if (!proceeds || !this.holdsForLogin(intent.account)) {
+      if (fieldsToRecord(msg.fields)[HELD] === '1') await this.d.health.unhold(intent.idempotencyKey);
+      return false;
+    }
     await this.d.health.hold(intent.idempotencyKey, intent.account);
     const delayMs = this.holdDelay(intent);
     await this.d.later.defer({
@@ -312,6 +322,7 @@ export class IntentProcessor {
       delayMs,
     });
     await this.d.ledger.ack([msg.id]);
+    return true;
   }
 
   /**
@@ -347,6 +358,8 @@ export class IntentProcessor {
       result = await this.d.adapter.reconcile(a.intent, this.ctx(a, cause));
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
+      // The login was refused while asking: the question waits for the login, still armed.
+      if (isNeedsReauth(err)) return this.onLoginRefused(a, error, 'in_doubt');
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
       const delayMs = backoffDelay(a.attempt - 1, this.d.options.backoff);
       if (this.giveUp(a, delayMs, true)) {

@@ -14,6 +14,7 @@ import type { Intent } from '@agent-ops/contracts/intent';
 import { type ChannelKeys, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts } from '@agent-ops/testkit/streams';
+import { waitFor } from '@agent-ops/testkit/wait';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AccountHealthBoard } from '../src/account-health.ts';
@@ -491,12 +492,36 @@ describe('IntentProcessor: an account whose login was refused holds its work', (
     expect(await redis.hlen(r.keys.held)).toBe(0);
   });
 
-  it('a held intent waits no longer than its expiresAt, which policy then honours', async () => {
+  it('a held intent waits no longer than its expiresAt, which policy then honours with a rejection', async () => {
     const r = await refusedRig({ reauthCheckMs: 600_000 });
-    const intent = post({ expiresAt: new Date(Date.now() + 2000).toISOString() });
+    const expiresAt = Date.now() + 300;
+    const intent = post({ expiresAt: new Date(expiresAt).toISOString() });
     r.adapter.performs.push(refusal());
     await r.processor.handle(await r.deliver(intent));
-    expect(r.deferred[0]?.delayMs).toBeLessThanOrEqual(2001);
+    expect(r.deferred[0]?.delayMs).toBeLessThanOrEqual(301);
+    // Later would bring it back once the expiry has passed.
+    await waitFor(() => Date.now() > expiresAt, 'the intent to expire');
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([{ status: 'rejected' }]);
+    expect(r.adapter.performed).toBe(1);
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+  });
+
+  it('refused while reconcile asks about an attempt in doubt: held, still armed, asked again once the login works', async () => {
+    const r = await refusedRig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+    r.adapter.reconciles.push(refusal(), { outcome: 'done', result: done('401') });
+    await r.processor.handle(await r.deliver(intent));
+    let s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], lease: null, pending: 0 });
+    expect(s.armed).not.toBeNull();
+    expect(JSON.parse((await redis.hget(r.keys.accounts, 'acme')) ?? '{}').status).toBe('needs_reauth');
+    await r.health.record('acme', 'ok', null);
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    s = await state(r, intent.idempotencyKey);
+    expect(s.receipts).toMatchObject([{ status: 'succeeded', externalId: '401' }]);
+    expect(r.adapter.performed).toBe(1);
   });
 
   it('without a login check in the adapter, each intent calls, and a success marks the account ok', async () => {
