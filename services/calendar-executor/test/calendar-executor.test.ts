@@ -16,7 +16,10 @@ let fake: FakeCalendar;
 const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
-  fake = await new FakeCalendar({ refreshTokens: { 'refresh-acme': 'ops@acme.example' } }).start();
+  fake = await new FakeCalendar({
+    // The second is the grant a new `ops login` gets.
+    refreshTokens: { 'refresh-acme': 'ops@acme.example', 'refresh-acme-2': 'ops@acme.example' },
+  }).start();
 });
 afterEach(async () => {
   await harness.closeAll();
@@ -28,15 +31,18 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function adapter(refreshToken = 'refresh-acme') {
-  const account = CalendarAccountSchema.parse({
+function calendarAccount(refreshToken: string) {
+  return CalendarAccountSchema.parse({
     clientId: 'c',
     clientSecret: 'client-secret-9',
     refreshToken,
     timeoutMs: 3000,
   });
+}
+
+function adapter(refreshToken = 'refresh-acme') {
   return new CalendarAdapter({
-    accounts: new Map([['acme', account]]),
+    accounts: new Map([['acme', calendarAccount(refreshToken)]]),
     rootUrl: fake.rootUrl,
     tokenUrl: fake.tokenUrl,
   });
@@ -159,5 +165,32 @@ describe('calendar-executor with the real googleapis client', () => {
     expect(receipt).toMatchObject({ status: 'succeeded', idempotencyKey: `auth-${prefix}` });
     expect(fake.eventsWithSummary(`Auth ${prefix}`)).toHaveLength(1);
     expect(JSON.parse((await redis.hget(k.accounts, 'acme')) ?? '{}')).toMatchObject({ status: 'ok' });
+  });
+
+  it('a grant renewed in the secrets (a new refresh token from ops login) is used without a restart: the held event is created once', async () => {
+    const prefix = testPrefix();
+    const k = channelKeys(prefix, 'calendar');
+    fake.revokeGrant('refresh-acme');
+    // As the secrets file is now (run-executor's watchSecretsFile in production).
+    let current = new Map([['acme', calendarAccount('refresh-acme')]]);
+    const live = new CalendarAdapter({
+      accounts: () => current,
+      rootUrl: fake.rootUrl,
+      tokenUrl: fake.tokenUrl,
+    });
+    await harness.start(live, {
+      prefix,
+      leaseTtlMs: 3000,
+      backoff: { baseMs: 50, maxMs: 100 },
+      reauthCheckMs: 200,
+    });
+    await xaddIntent(redis, prefix, 'calendar', create(`renewed-${prefix}`, `Renewed ${prefix}`));
+    await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the intent held');
+
+    current = new Map([['acme', calendarAccount('refresh-acme-2')]]);
+    const [receipt] = await settledReceipts(redis, prefix, 'calendar', 1);
+    expect(receipt).toMatchObject({ status: 'succeeded', idempotencyKey: `renewed-${prefix}` });
+    expect(fake.eventsWithSummary(`Renewed ${prefix}`)).toHaveLength(1);
+    for (const old of ['refresh-acme', 'refresh-acme-2']) expect(live.secretValues()).toContain(old);
   });
 });
