@@ -1,10 +1,6 @@
 import type { Channel } from '@agent-ops/contracts/channels';
 
-/**
- * What a person can be told about. `needs_reauth` is not here yet: an account whose login is
- * refused is held and shown by `ops doctor` and the dashboard (the `accounts` hash of each
- * channel), but not alerted.
- */
+/** What a person can be told about. */
 export const EVENT_KINDS = [
   'approval_waiting',
   'approval_lapsing',
@@ -13,6 +9,7 @@ export const EVENT_KINDS = [
   'deadletter',
   'breaker_open',
   'no_consumer',
+  'needs_reauth',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
