@@ -29,8 +29,12 @@ export class AccountChecker {
   /** Checks, all at once, every account whose check is due; resolves when they are done. */
   async tick(now = Date.now()): Promise<void> {
     const { adapter } = this;
-    if (!adapter.checkAccount || !adapter.accountNames) return;
-    const due = adapter.accountNames().filter((account) => {
+    if (!adapter.checkAccount) return;
+    // An account held for its login is checked even if the adapter does not list it: that
+    // check is the only way its intents go on.
+    const held = this.board.accountsNeedingReauth().filter((a) => adapter.hasAccount(a));
+    const names = new Set([...(adapter.accountNames?.() ?? []), ...held]);
+    const due = [...names].filter((account) => {
       const every = this.board.needsReauth(account) ? this.o.reauthCheckMs : this.o.accountCheckMs;
       const last = this.lastChecked.get(account);
       return last === undefined || now - last >= every;
