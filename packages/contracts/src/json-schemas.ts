@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountHealthSchema } from './account-health.ts';
 import { ApprovalSchema } from './approval.ts';
 import { ACTIONS } from './channels.ts';
 import { GateRecordSchema } from './gate.ts';
@@ -14,6 +15,7 @@ function sources(): Record<string, z.ZodType> {
     receipt: ReceiptSchema,
     approval: ApprovalSchema,
     gate: GateRecordSchema,
+    'account-health': AccountHealthSchema,
     'intent-record': IntentRecordSchema,
     audit: AuditEntrySchema,
   };

@@ -315,6 +315,26 @@ describe('dashboard: in a real browser', () => {
     expect(consoleErrors).toEqual([]);
     expect(await page.textContent('#accounts-body')).toMatch(/antifund.*post: \d+ of 20/s);
   });
+
+  it('an account that needs a login shows so, with the reason and its held intents', async () => {
+    // As an executor records them (runtime account-health.ts); the x-executor's reauth test
+    // makes the same records through a real refusal.
+    const k = channelKeys(s.world.prefix, 'x');
+    const at = new Date().toISOString();
+    const reason = "X refused the account's login (401): Unauthorized";
+    await s.world.redis.hset(
+      k.accounts,
+      'lapsed',
+      JSON.stringify({ status: 'needs_reauth', reason, since: at, checkedAt: at, by: 'test' }),
+    );
+    await s.world.redis.hset(k.held, 'held-by-login-1', JSON.stringify({ account: 'lapsed', since: at }));
+    const row = page.locator('#accounts-body tr', { hasText: 'lapsed' });
+    await row.locator('text=needs_reauth').waitFor();
+    expect(await row.textContent()).toContain(reason);
+    expect(await row.textContent()).toMatch(/1 held.*held-by-login-1/s);
+    await s.world.redis.hdel(k.accounts, 'lapsed');
+    await s.world.redis.hdel(k.held, 'held-by-login-1');
+  });
 });
 
 describe("dashboard: an alert's approval link", () => {

@@ -65,6 +65,23 @@ export class XAdapter implements ChannelAdapter<'x'> {
     return action === 'x.delete' ? 'delete' : 'post';
   }
 
+  accountNames(): readonly string[] {
+    return [...new Set([...this.o.credentials.keys(), ...(this.tokens?.accounts() ?? [])])];
+  }
+
+  /**
+   * `GET /2/users/me`: the cheapest call that proves the token works (a read, no effect).
+   * Asked afresh, not from the cache of `whoAmI`, which only knows the token worked once.
+   */
+  async checkAccount(account: string): Promise<void> {
+    const client = await this.client(account);
+    try {
+      await client.v2.me();
+    } catch (err) {
+      throw classifyXError(err, true);
+    }
+  }
+
   secretValues(): readonly string[] {
     return [...secretValuesOf(this.o.credentials.values()), ...(this.tokens?.secretValues() ?? [])];
   }
