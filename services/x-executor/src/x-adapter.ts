@@ -15,7 +15,8 @@ import type { XOAuth2Tokens } from './x-oauth2-tokens.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
 
 export type XAdapterOptions = {
-  credentials: Map<string, XCredentials>;
+  /** The accounts' credentials, or how to read them as they are now (`ops login` rewrites the file). */
+  credentials: Map<string, XCredentials> | (() => Map<string, XCredentials>);
   apiBaseUrl: string;
   /** Per request; keep it well under the lease TTL. */
   requestTimeoutMs?: number;
@@ -43,7 +44,8 @@ function postUrl(username: string, id: string): string {
 
 export class XAdapter implements ChannelAdapter<'x'> {
   readonly channel = 'x' as const;
-  private readonly clients = new Map<string, Promise<TwitterApi>>();
+  /** A client per account, kept while the account's credentials stay what they were. */
+  private readonly clients = new Map<string, { of: string; client: Promise<TwitterApi> }>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
   private readonly o: Required<Omit<XAdapterOptions, 'tokens'>>;
@@ -56,8 +58,13 @@ export class XAdapter implements ChannelAdapter<'x'> {
     this.tokens = tokens ?? null;
   }
 
+  private credentials(): Map<string, XCredentials> {
+    const c = this.o.credentials;
+    return typeof c === 'function' ? c() : c;
+  }
+
   hasAccount(account: string): boolean {
-    return this.o.credentials.has(account) || (this.tokens?.has(account) ?? false);
+    return this.credentials().has(account) || (this.tokens?.has(account) ?? false);
   }
 
   /** X meters posting (create) and deleting separately. */
@@ -66,7 +73,7 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   accountNames(): readonly string[] {
-    return [...new Set([...this.o.credentials.keys(), ...(this.tokens?.accounts() ?? [])])];
+    return [...new Set([...this.credentials().keys(), ...(this.tokens?.accounts() ?? [])])];
   }
 
   /**
@@ -83,22 +90,24 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   secretValues(): readonly string[] {
-    return [...secretValuesOf(this.o.credentials.values()), ...(this.tokens?.secretValues() ?? [])];
+    return [...secretValuesOf(this.credentials().values()), ...(this.tokens?.secretValues() ?? [])];
   }
 
   private client(account: string): Promise<TwitterApi> {
     // A refreshing login: a client of its current access token, refreshed first when due.
     if (this.tokens?.has(account)) return this.tokens.client(account);
-    let client = this.clients.get(account);
-    if (!client) {
-      const credentials = this.o.credentials.get(account);
-      if (!credentials)
-        return Promise.reject(
-          new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account'),
-        );
-      client = createXClient(credentials, this.o.apiBaseUrl, this.o.requestTimeoutMs);
-      this.clients.set(account, client);
-    }
+    const credentials = this.credentials().get(account);
+    if (!credentials)
+      return Promise.reject(
+        new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account'),
+      );
+    const of = JSON.stringify(credentials);
+    const cached = this.clients.get(account);
+    if (cached?.of === of) return cached.client;
+    // New credentials (a login written while running): a new client, and who they belong to is asked again.
+    const client = createXClient(credentials, this.o.apiBaseUrl, this.o.requestTimeoutMs);
+    this.clients.set(account, { of, client });
+    if (cached) this.me.delete(account);
     return client;
   }
 

@@ -1,5 +1,5 @@
 import { channelKeys } from '@agent-ops/contracts/keys';
-import type { FakeX } from '@agent-ops/testkit/fake-x';
+import { FakeX } from '@agent-ops/testkit/fake-x';
 import { ExecutorHarness } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts, xaddIntent } from '@agent-ops/testkit/streams';
@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { accountChecks } from '../../coordinator/src/doctor-accounts.ts';
 import { SnapshotReader } from '../../dashboard/src/snapshot.ts';
 import { XAdapter } from '../src/x-adapter.ts';
+import type { XCredentials } from '../src/x-secrets.ts';
 import { credentialsMap, post, startFakeX } from './helpers.ts';
 
 // The "Done when" of account health: an account's grant revoked at the fake X mid-run holds
@@ -127,5 +128,42 @@ describe('x-executor: an account whose login is revoked mid-run', () => {
     await waitFor(async () => (await redis.hlen(k.held)) === 0, 'nothing held');
     expect(await pendingCount(redis, prefix, 'x')).toBe(0);
     expect(await deadletters(redis, prefix, 'x')).toHaveLength(0);
+  });
+
+  it('takes a new login from the credentials as they are now, without a restart: the held intent is posted with it, once', async () => {
+    const prefix = testPrefix();
+    const k = channelKeys(prefix, 'x');
+    // The same person's account, with the token a new login would bring.
+    const relogin = await new FakeX({
+      users: {
+        'tok-antifund': { id: '1001', username: 'antifund', name: 'Antifund' },
+        [PERSONAL_TOKEN]: { id: '1002', username: 'me', name: 'Me' },
+        'oauth2-personal-NEW': { id: '1002', username: 'me', name: 'Me' },
+      },
+    }).start();
+    let credentials = credentialsMap() as Map<string, XCredentials>;
+    const adapter = new XAdapter({
+      credentials: () => credentials,
+      apiBaseUrl: relogin.url,
+      requestTimeoutMs: 2000,
+    });
+    try {
+      await harness.start(adapter, { prefix, reauthCheckMs: 200, accountCheckMs: 60_000 });
+      relogin.revokeToken(PERSONAL_TOKEN);
+      await xaddIntent(redis, prefix, 'x', post(`n1-${prefix}`, `after relogin ${prefix}`, 'personal'));
+      await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the personal post held');
+      // What `ops login x` writes, as the secrets file's watcher hands it over.
+      credentials = new Map(credentials).set('personal', { oauth2AccessToken: 'oauth2-personal-NEW' });
+      const r = await waitFor(
+        async () => (await byKey(prefix)).get(`n1-${prefix}`),
+        'the held post, after the login',
+      );
+      expect(r.status).toBe('succeeded');
+      expect(relogin.postsWithText(`after relogin ${prefix}`)).toHaveLength(1);
+      expect((await loginOf(prefix, 'personal'))?.status).toBe('ok');
+    } finally {
+      await harness.closeAll();
+      await relogin.stop();
+    }
   });
 });
