@@ -8,6 +8,8 @@
 export const LIST_LIMIT = 50;
 /** Newest deadletter entries read per channel. */
 export const DEADLETTER_PER_CHANNEL = 20;
+/** Newest undelivered agent reports read per channel. */
+export const HOOK_UNDELIVERED_PER_CHANNEL = 20;
 /** Leases shown per channel, from one HSCAN page. */
 export const LEASES_SHOWN = 50;
 /** Recent receipts looked at for the accounts a channel has served. */
