@@ -54,6 +54,10 @@ export class XAdapter implements ChannelAdapter<'x'> {
     return this.o.credentials.has(account);
   }
 
+  accountNames(): readonly string[] {
+    return [...this.o.credentials.keys()];
+  }
+
   /** X meters posting (create) and deleting separately. */
   rateLimitGroup(action: ActionOf<'x'>): string {
     return action === 'x.delete' ? 'delete' : 'post';
