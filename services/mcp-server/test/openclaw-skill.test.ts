@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deriveIdempotencyKey } from '@agent-ops/contracts/idempotency-key';
@@ -198,6 +206,14 @@ describe('the OpenClaw skill', () => {
       args: string[];
       env: Record<string, string>;
     };
+    // The token file the README's block writes; no token in the entry, none in its env.
+    expect(JSON.stringify(entry)).not.toContain(PRODUCER_TOKEN);
+    const tokenFile = join(home, '.config', 'agent-ops', 'producer.token');
+    if (!existsSync(tokenFile)) {
+      mkdirSync(dirname(tokenFile), { recursive: true });
+      writeFileSync(tokenFile, `${PRODUCER_TOKEN}\n`, { mode: 0o600 });
+    }
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const client = new Client({ name: 'openclaw-like', version: '1.0.0' });
     await client.connect(
       new StdioClientTransport({
@@ -205,9 +221,9 @@ describe('the OpenClaw skill', () => {
         args: entry.args.map((a) => a.replace('/opt/agent-ops', ROOT)),
         env: {
           ...entry.env,
+          HOME: home,
           PATH: USER_PATH(),
           OPS_COORDINATOR_URL: w.coordinator.url,
-          OPS_TOKEN: PRODUCER_TOKEN,
         },
         stderr: 'pipe',
       }),
@@ -216,6 +232,9 @@ describe('the OpenClaw skill', () => {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toContain('submit_intent');
       expect(tools.some((t) => /approve|gate|resolve|replay/.test(t))).toBe(false);
+      // The token read from the file is accepted by the coordinator.
+      const listed = await client.callTool({ name: 'list_intents', arguments: { limit: 1 } });
+      expect(listed.isError, JSON.stringify(listed.content)).toBeFalsy();
     } finally {
       await client.close();
     }
