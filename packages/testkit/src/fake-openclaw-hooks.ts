@@ -111,7 +111,12 @@ export class FakeOpenClawHooks {
     if (req.method !== 'POST' || req.url !== `${this.policy.path ?? '/hooks'}/agent`)
       return send(404, { ok: false, error: 'Not Found' });
     const bearer = header(req, 'authorization')?.replace(/^Bearer /, '') ?? header(req, 'x-openclaw-token');
-    if (bearer !== this.policy.token) return send(401, { ok: false, error: 'Unauthorized' });
+    if (bearer !== this.policy.token) {
+      // As the real gateway answers it: plain text, not JSON.
+      record(401);
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' }).end('Unauthorized');
+      return;
+    }
     if (key) {
       const first = this.answered.get(key);
       if (first) {

@@ -189,4 +189,35 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
     };
     expect(await bare()).not.toBe(await bare());
   }, 90_000);
+
+  it('delivers every report queued while the gateway was stopped, once each, after it restarts', async () => {
+    await gateway.stop();
+    const keys = ['gw-outage-a', 'gw-outage-b', 'gw-outage-c'];
+    for (const key of keys) {
+      w.fake.inject({ kind: 'status', status: 400 });
+      await w.producer.submit(post(key, `refused while the gateway is away: ${key}`, 'personal'));
+    }
+    const attempts = (key: string) => proxy.calls.filter((c) => c.body.includes(`(idempotencyKey ${key})`));
+    // The old budget was 8 attempts; wait until every report has failed more often than that.
+    await waitFor(
+      () => keys.every((k) => attempts(k).length > 8),
+      'each report past 8 failed attempts',
+      60_000,
+    );
+    expect(keys.flatMap(attempts).every((c) => c.upstream === undefined)).toBe(true);
+    await gateway.start(env);
+    await waitFor(
+      () => keys.every((k) => attempts(k).some((c) => c.answer?.status === 200)),
+      'every report delivered after the restart',
+      60_000,
+    );
+    for (const key of keys) {
+      const answered = attempts(key).filter((c) => c.upstream?.status === 200);
+      const runIds = new Set(
+        answered.map((c) => (JSON.parse(c.upstream?.body ?? '{}') as { runId?: string }).runId),
+      );
+      expect(runIds.size, key).toBe(1);
+      expect(new Set(attempts(key).map((c) => c.headers['idempotency-key'])).size, key).toBe(1);
+    }
+  }, 240_000);
 });
