@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FaultProxy } from '@agent-ops/testkit/fault-proxy';
 import { freePort } from '@agent-ops/testkit/free-port';
+import { ScriptedModel } from '@agent-ops/testkit/scripted-model';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRODUCER_TOKEN, post, World } from '../../coordinator/test/world.ts';
@@ -25,6 +26,38 @@ import {
 
 const README = section(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'Use it from OpenClaw');
 const GATEWAY_TOKEN = 'gateway-token-0123456789abcdef';
+const TURN = 'agent-ops-scripted-turn';
+const EXEC_TEXT = 'posted by the agent through exec';
+const MCP_TEXT = 'posted by the agent through MCP';
+/**
+ * The stand-in model's fixed tool calls: `ops submit` through exec, then submit_intent through
+ * MCP (reached, as OpenClaw offers MCP tools by default, through its `tool_call` catalog tool).
+ */
+const model = new ScriptedModel(
+  [
+    {
+      tool: /^exec$/,
+      args: {
+        command: `ops --version && ops submit --key gw-exec-1 --action x.post --account personal --text "${EXEC_TEXT}"`,
+      },
+    },
+    {
+      tool: /^tool_call$/,
+      args: {
+        id: 'agent-ops__submit_intent',
+        args: {
+          v: 1,
+          idempotencyKey: 'gw-mcp-1',
+          action: 'x.post',
+          account: 'personal',
+          payload: { text: MCP_TEXT },
+        },
+      },
+    },
+    { text: 'Both are submitted.' },
+  ],
+  new RegExp(TURN),
+);
 const json = fencedBlocks(README, 'json').map(
   (b) => JSON.parse(b) as Record<string, Record<string, unknown>>,
 );
@@ -61,6 +94,7 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
 
   beforeAll(async () => {
     port = await freePort();
+    await model.start();
     // Between the coordinator and the gateway, so a test can lose an answer the gateway sent.
     proxy = await new FaultProxy(`http://127.0.0.1:${port}`, {
       method: 'POST',
@@ -102,6 +136,29 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
       hooks,
       skills: coordinator(block('skills')),
       mcp: coordinator(block('mcp')),
+      // Test scaffolding beyond the README: a model, the scripted stand-in on loopback.
+      models: {
+        mode: 'merge',
+        providers: {
+          stub: {
+            baseUrl: `${model.url}/v1`,
+            apiKey: 'stub-model-key',
+            api: 'openai-completions',
+            models: [
+              {
+                id: 'scripted',
+                name: 'Scripted',
+                reasoning: false,
+                input: ['text'],
+                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+                contextWindow: 128_000,
+                maxTokens: 4096,
+              },
+            ],
+          },
+        },
+      },
+      agents: { defaults: { model: { primary: 'stub/scripted' } } },
     };
     writeFileSync(join(home, '.openclaw', 'openclaw.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
     // The skill's token comes from the gateway's environment through the README's SecretRef.
@@ -112,6 +169,7 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
   afterAll(async () => {
     await gateway.stop();
     await proxy?.stop();
+    await model.stop();
     await w?.stop();
   });
 
@@ -189,6 +247,38 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
     };
     expect(await bare()).not.toBe(await bare());
   }, 90_000);
+
+  it('runs an agent turn whose model calls `ops submit` through exec and submit_intent through MCP: one post each', async () => {
+    const run = await openclaw(
+      [
+        'agent',
+        '--agent',
+        'main',
+        '--session-id',
+        'gw-turn-1',
+        '--message',
+        `${TURN}: post both notes`,
+        '--json',
+        '--timeout',
+        '150',
+      ],
+      env,
+    );
+    expect(run.code, `${run.stdout.slice(-2000)}\n${run.stderr}`).toBe(0);
+    const scripted = model.calls.filter((c) => c.scripted);
+    // exec ran the wrapper on its own Node, whatever node comes first on the gateway's PATH.
+    const results = scripted.at(-1)?.toolResults ?? [];
+    expect(results[0]).toContain(`(node ${process.versions.node} at ${process.execPath})`);
+    expect(results[0]).toContain('submitted: gw-exec-1 is queued');
+    expect(results[1]).toMatch(/gw-mcp-1/);
+    expect(results[1]).not.toMatch(/invalid_intent|invalid_input|isError/);
+    for (const text of [EXEC_TEXT, MCP_TEXT])
+      await waitFor(() => w.fake.postsWithText(text).length === 1, `"${text}" posted`, 30_000);
+    const records = await Promise.all(['gw-exec-1', 'gw-mcp-1'].map((k) => w.producer.get(k)));
+    expect(records.map((r) => r.record.state)).toEqual(['succeeded', 'succeeded']);
+    expect(w.fake.postsWithText(EXEC_TEXT)).toHaveLength(1);
+    expect(w.fake.postsWithText(MCP_TEXT)).toHaveLength(1);
+  }, 180_000);
 
   it('delivers every report queued while the gateway was stopped, once each, after it restarts', async () => {
     await gateway.stop();
