@@ -21,7 +21,9 @@ export type Run = { code: number | null; stdout: string; stderr: string };
 export function gatewayEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     HOME: home,
-    PATH: [join(home, '.local', 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(
+    // System directories first, where this machine's node is 20: ops and agent-ops-mcp (the
+    // wrappers in ~/.local/bin) must not depend on which node PATH finds.
+    PATH: ['/usr/local/bin', '/usr/bin', '/bin', join(home, '.local', 'bin'), dirname(process.execPath)].join(
       ':',
     ),
     // No update checks, no telemetry, no colour codes in what the tests read.

@@ -203,9 +203,17 @@ describe('the OpenClaw skill', () => {
 
     const entry = EXAMPLE_MCP.mcp.servers['agent-ops'] as {
       command: string;
-      args: string[];
+      args?: string[];
       env: Record<string, string>;
     };
+    // The wrapper the README's install lines write (written here too when this test runs alone).
+    if (!existsSync(join(home, '.local', 'bin', entry.command))) {
+      const install = await bash(
+        'node services/coordinator/ops.mjs install-cli --dir ~/.local/bin',
+        USER_PATH(),
+      );
+      expect(install.code, install.stderr).toBe(0);
+    }
     // The token file the README's block writes; no token in the entry, none in its env.
     expect(JSON.stringify(entry)).not.toContain(PRODUCER_TOKEN);
     const tokenFile = join(home, '.config', 'agent-ops', 'producer.token');
@@ -218,11 +226,12 @@ describe('the OpenClaw skill', () => {
     await client.connect(
       new StdioClientTransport({
         command: entry.command,
-        args: entry.args.map((a) => a.replace('/opt/agent-ops', ROOT)),
+        args: entry.args ?? [],
         env: {
           ...entry.env,
           HOME: home,
-          PATH: USER_PATH(),
+          // System directories first, as for exec: the wrapper names its Node, so /usr/bin/node does not matter.
+          PATH: AGENT_PATH(),
           OPS_COORDINATOR_URL: w.coordinator.url,
         },
         stderr: 'pipe',
