@@ -6,7 +6,7 @@ import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AgentHook, type UndeliveredReport } from '../src/agent-hook/agent-hook.ts';
+import { AgentHook, type SessionKeyLookup, type UndeliveredReport } from '../src/agent-hook/agent-hook.ts';
 import { CoordinatorConfigSchema } from '../src/config.ts';
 
 const TOKEN = 'hooks-token-0123456789';
@@ -33,7 +33,10 @@ const log = pino(
 
 const hooks: AgentHook[] = [];
 let prefix = '';
-function startHook(overrides: Record<string, unknown> = {}): AgentHook {
+const ASKED_IN_CHAT: SessionKeyLookup = async (_c, key) =>
+  key.startsWith('asked-') ? 'agent:ops:telegram:dm:42' : null;
+
+function startHook(overrides: Record<string, unknown> = {}, sessionOf = ASKED_IN_CHAT): AgentHook {
   prefix = testPrefix('hook');
   const { agentHook } = CoordinatorConfigSchema.parse({
     tokens: [{ name: 'p', role: 'producer', token: 'producer-token-0123456789abcdef' }],
@@ -46,9 +49,7 @@ function startHook(overrides: Record<string, unknown> = {}): AgentHook {
     },
   });
   if (!agentHook) throw new Error('no agentHook config');
-  const hook = new AgentHook(agentHook, inject('redisUrl'), prefix, log, async (_c, key) =>
-    key.startsWith('asked-') ? 'agent:ops:telegram:dm:42' : null,
-  );
+  const hook = new AgentHook(agentHook, inject('redisUrl'), prefix, log, sessionOf);
   hook.start();
   hooks.push(hook);
   return hook;
@@ -119,6 +120,24 @@ describe("reports to OpenClaw's /hooks/agent", () => {
     expect(gateway.runsFor('from-a-cron')[0]?.sessionKey).toBe('hook:agent-ops');
   });
 
+  it('reports to the default session when the gateway refuses the one the intent named', async () => {
+    // A session no allowedSessionKeyPrefixes entry allows: the gateway answers 400.
+    const hook = startHook({}, async (_c, key) => (key === 'asked-elsewhere' ? 'other:chat:9' : null));
+    await hook.report('x', receipt('asked-elsewhere'));
+    const [run] = await waitFor(() => {
+      const runs = gateway.runsFor('asked-elsewhere');
+      return runs.length > 0 ? runs : undefined;
+    }, 'the report in the default session');
+    expect(run?.sessionKey).toBe('hook:ingress');
+    expect(gateway.runsFor('asked-elsewhere')).toHaveLength(1);
+    const tried = gateway.requests.slice(-2);
+    expect(tried.map((r) => r.status)).toEqual([400, 200]);
+    // Another request, so another key: a gateway that kept the 400 under the first would replay it.
+    expect(tried[0]?.idempotencyKey).not.toBe(tried[1]?.idempotencyKey);
+    expect(await undelivered()).toEqual([]);
+    expect(lines.some((l) => l.idempotencyKey === 'asked-elsewhere' && /default one/.test(l.msg))).toBe(true);
+  });
+
   it('delivers every report once after an outage that outlasts the old 8-attempt budget', async () => {
     const hook = startHook();
     await gateway.stop();
@@ -144,6 +163,7 @@ describe("reports to OpenClaw's /hooks/agent", () => {
   });
 
   it('never retries a 400, 401, 403 or 404: one attempt, one error with the reason, shown as undelivered', async () => {
+    const before = gateway.requests.length;
     const hook = startHook({ agentId: 'main' }); // not in hooks.allowedAgentIds: the gateway answers 400
     await hook.report('x', receipt('refused-agent'));
     const [entry] = await waitFor(async () => {
@@ -152,8 +172,7 @@ describe("reports to OpenClaw's /hooks/agent", () => {
     }, 'the undelivered record');
     expect(entry).toMatchObject({ idempotencyKey: 'refused-agent', status: 'failed', attempts: 1 });
     expect(entry?.reason).toMatch(/answered 400: agentId "main" is not allowed/);
-    const tried = gateway.requests.filter((r) => r.status === 400);
-    expect(tried).toHaveLength(1);
+    expect(gateway.requests.slice(before).map((r) => r.status)).toEqual([400]);
     const about = lines.filter((l) => l.idempotencyKey === 'refused-agent');
     expect(about.map((l) => [l.level, l.msg])).toEqual([
       [50, 'agent hook report undeliverable; not retrying'],

@@ -6,7 +6,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { BullConnections } from '../bull-connections.ts';
 import type { CoordinatorConfig } from '../config.ts';
-import { HookRetryError, judgeHookAnswer } from './hook-answer.ts';
+import { type HookRefusal, HookRetryError, judgeHookAnswer } from './hook-answer.ts';
 import { type HookReport, hookBody, hookIdempotencyKey } from './hook-request.ts';
 import { type HookRetryPolicy, nextHookDelay } from './retry-schedule.ts';
 
@@ -127,6 +127,16 @@ export class AgentHook {
       const reason = describe(err);
       const age = Date.now() - job.timestamp;
       if (err instanceof UnrecoverableError) {
+        if ((err as HookRefusal).status === 400 && job.data.sessionKey && !job.data.fallback) {
+          // The gateway's hooks policy may refuse the session the intent named (a prefix it
+          // does not allow): the report is not lost for that, it goes to the configured session.
+          this.log.warn(
+            { ...ctx, reason },
+            'agent hook refused the submitting session; reporting to the default one',
+          );
+          await job.updateData({ ...job.data, fallback: true });
+          throw new HookRetryError(reason);
+        }
         await this.giveUp(channel, job, reason, attempt);
         throw err;
       }
@@ -149,7 +159,7 @@ export class AgentHook {
         headers: {
           authorization: `Bearer ${this.config.token}`,
           'content-type': 'application/json',
-          'idempotency-key': hookIdempotencyKey(this.prefix, channel, String(job.id)),
+          'idempotency-key': hookIdempotencyKey(this.prefix, channel, String(job.id), job.data.fallback),
         },
         body: JSON.stringify(hookBody(job.data, this.config)),
         signal: AbortSignal.timeout(this.config.timeoutSeconds * 1000),

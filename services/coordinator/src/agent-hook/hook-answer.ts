@@ -10,6 +10,9 @@ import { UnrecoverableError } from 'bullmq';
 const PERMANENT = new Set([400, 401, 403, 404]);
 const REASON_CHARS = 300;
 
+/** A refusal that sending the same request again cannot change; `status` is the gateway's answer. */
+export type HookRefusal = UnrecoverableError & { status: number };
+
 /** A failed attempt that may succeed later (gateway down, slow, 5xx, 429). */
 export class HookRetryError extends Error {
   override readonly name = 'HookRetryError';
@@ -47,7 +50,7 @@ export async function judgeHookAnswer(res: Response, token: string, now = Date.n
     return;
   }
   const reason = await reasonOf(res, token);
-  if (PERMANENT.has(res.status)) throw new UnrecoverableError(reason);
+  if (PERMANENT.has(res.status)) throw Object.assign(new UnrecoverableError(reason), { status: res.status });
   const retryAfter = res.status === 429 || res.status === 503 ? res.headers.get('retry-after') : null;
   const retryAfterMs = retryAfter ? (parseRetryAfter(retryAfter, now) ?? 0) : 0;
   throw new HookRetryError(reason, retryAfterMs);
