@@ -207,6 +207,23 @@ describe("reports to OpenClaw's /hooks/agent", () => {
     }
   });
 
+  it('waits out a slow admission (12 s, within the 15 s OpenClaw documents): one request, one run', async () => {
+    const before = gateway.requests.length;
+    gateway.admissionMs = 12_000;
+    try {
+      const hook = startHook(); // the default timeoutSeconds, 30
+      await hook.report('x', receipt('slow-admission'));
+      await waitFor(() => gateway.runsFor('slow-admission').length === 1, 'the slow admission', 30_000);
+      // The job completes only once the coordinator has the answer (BullMQ's completed set).
+      const completed = `${channelKeys(prefix, 'x').bullPrefix}:agent-hook:completed`;
+      await waitFor(async () => (await redis.zcard(completed)) === 1, 'the report job completed', 30_000);
+      expect(gateway.requests.slice(before).map((r) => r.status)).toEqual([200]);
+      expect(lines.filter((l) => l.idempotencyKey === 'slow-admission')).toEqual([]);
+    } finally {
+      gateway.admissionMs = 0;
+    }
+  }, 45_000);
+
   it('waits 30 s for an answer by default: above the 15 s OpenClaw may take to admit a hook', () => {
     const parsed = CoordinatorConfigSchema.parse({
       tokens: [{ name: 'p', role: 'producer', token: 'producer-token-0123456789abcdef' }],
