@@ -186,6 +186,15 @@ describe.skipIf(!installed)(`the real OpenClaw gateway (${OPENCLAW_VERSION})`, (
     expect(info.requirements.bins).toEqual(['ops']);
   }, 60_000);
 
+  it("finds no fault with the README's hooks block in `openclaw security audit` but the session-key trade-off it documents", async () => {
+    const run = await openclaw(['security', 'audit', '--json'], env);
+    const audit = jsonOf(run.stdout) as { findings: Array<{ checkId: string; severity: string }> };
+    const hooks = audit.findings.filter((f) => f.checkId.startsWith('hooks.'));
+    expect(hooks.map((f) => f.checkId)).toEqual(['hooks.request_session_key_enabled']);
+    // The config the test wrote is 0600, as the README asks.
+    expect(audit.findings.map((f) => f.checkId)).not.toContain('fs.config.perms_world_readable');
+  }, 60_000);
+
   it('lists the six producer tools with `openclaw mcp probe`, the server started from the README entry', async () => {
     const run = await openclaw(['mcp', 'probe', 'agent-ops', '--json'], env);
     expect(run.code, run.stderr).toBe(0);
