@@ -7,6 +7,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/testkit/package.json packages/testkit/
+COPY services/accounts/package.json services/accounts/
 COPY services/coordinator/package.json services/coordinator/
 COPY services/x-executor/package.json services/x-executor/
 COPY services/email-executor/package.json services/email-executor/

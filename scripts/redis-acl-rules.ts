@@ -26,6 +26,10 @@ export function aclRules(prefix: string): Record<RedisRole, string> {
     `~${p}:{*}:consumers`,
     `~${p}:{*}:rl:*`,
     `~${p}:{*}:bull:*`,
+    // An account's refresh lock (holds no secret) and its rotated login, sealed with a key only
+    // the executor hosts have (x-oauth2-tokens.ts).
+    `~${p}:{*}:credlock:*`,
+    `~${p}:{*}:cred:*`,
   ].join(' ');
   return {
     // Everything under the prefix, no admin: it decides, so it needs the records, gates and audit.

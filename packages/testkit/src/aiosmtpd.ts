@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 import { waitForGreeting } from './greeting.ts';
 import { type RunAs, unprivilegedUser } from './unprivileged.ts';
+import { waitFor } from './wait.ts';
 
 /** Debian's python3-aiosmtpd lives in the system Python, whatever `python3` comes first on PATH. */
 const PYTHON = process.env.AIOSMTPD_PYTHON ?? '/usr/bin/python3';
@@ -30,6 +31,12 @@ export type Aiosmtpd = {
   readonly events: AiosmtpdEvent[];
   /** Message-IDs of the messages it accepted (stored once the final dot arrived), one per message. */
   stored(): string[];
+  /**
+   * Resolves once the message with this Message-ID is among `stored()`. The server prints its
+   * "stored" line before it answers the final dot, but that line travels on another pipe than
+   * the answer: a client can hold its 250 before this process has read the line.
+   */
+  whenStored(messageId: string, timeoutMs?: number): Promise<void>;
   /** Resolves with the next event of this kind (past events do not count). */
   next(kind: AiosmtpdEvent['kind'], timeoutMs?: number): Promise<AiosmtpdEvent>;
   output(): string;
@@ -114,6 +121,14 @@ export async function startAiosmtpd(options: AiosmtpdOptions = {}): Promise<Aios
     port,
     events,
     stored: () => events.filter((e) => e.kind === 'stored').map((e) => e.value),
+    whenStored: async (messageId, timeoutMs = 10_000) => {
+      await waitFor(
+        () => events.some((e) => e.kind === 'stored' && e.value === messageId),
+        `aiosmtpd to report ${messageId} stored`,
+        timeoutMs,
+        10,
+      );
+    },
     next: (kind, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(

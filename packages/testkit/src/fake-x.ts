@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FakeXOAuth } from './fake-x-oauth.ts';
 import { type FakeTweet, FakeXPosts, type FakeXUser, problem } from './fake-x-posts.ts';
 import { type FaultMatch, FaultRules } from './fault-rules.ts';
 import { LoopbackServer } from './loopback-server.ts';
@@ -39,6 +40,8 @@ export type FakeXOptions = {
   latencyMs?: number;
   /** Per user and endpoint window of x-rate-limit headers; exceeding it answers 429. Off when omitted. */
   rateLimit?: { limit: number; windowSec: number };
+  /** X's user-authentication endpoints (OAuth 2.0 token endpoint, consent, OAuth 1.0a PIN flow); none when omitted. */
+  oauth?: FakeXOAuth;
 };
 
 /**
@@ -63,6 +66,7 @@ export class FakeX {
   onAct: ((call: FakeXCall) => void | Promise<void>) | null = null;
   private readonly users: Record<string, FakeXUser>;
   private readonly rateLimit: FakeXOptions['rateLimit'];
+  readonly oauth: FakeXOAuth | null;
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly faults = new FaultRules<FakeXFault>({ method: 'POST', path: /^\/2\/tweets$/ });
   private readonly posts: FakeXPosts;
@@ -74,6 +78,7 @@ export class FakeX {
     this.posts = new FakeXPosts(options.users);
     this.latencyMs = options.latencyMs ?? 0;
     this.rateLimit = options.rateLimit;
+    this.oauth = options.oauth ?? null;
   }
 
   async start(port = 0): Promise<this> {
@@ -127,7 +132,9 @@ export class FakeX {
     const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
     const oauth = /oauth_token="([^"]+)"/.exec(auth)?.[1];
     const token = bearer ?? (oauth ? decodeURIComponent(oauth) : undefined);
-    return token ? (this.users[token] ?? null) : null;
+    if (!token) return null;
+    // An OAuth 2.0 token of the token endpoint counts only while it is valid (expired or revoked: 401).
+    return this.users[token] ?? (bearer ? this.oauth?.userOfBearer(bearer) : null) ?? null;
   }
 
   private rateHeaders(
@@ -191,6 +198,27 @@ export class FakeX {
       return;
     }
     if (fault?.kind === 'hold') return;
+    if (this.oauth?.handles(method, url.pathname)) {
+      // twitter-api-v2 sends the token endpoint JSON (its form-encoding check never matches),
+      // and X accepts it as it accepts the form its docs show: both are read the same way.
+      const form =
+        typeof body === 'string'
+          ? body
+          : body
+            ? new URLSearchParams(body as Record<string, string>).toString()
+            : '';
+      const a = await this.oauth.answer(method, url, req.headers, form);
+      if (a.status < 300 && method === 'POST') call.acted = true;
+      if (fault?.kind === 'act_then_drop') return void req.socket.destroy();
+      if (fault?.kind === 'act_then_hang') return;
+      call.answer = { status: a.status, headers: a.headers ?? {} };
+      const text = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
+      res.writeHead(a.status, {
+        'content-type': a.contentType ?? 'application/json; charset=utf-8',
+        ...a.headers,
+      });
+      return void res.end(text);
+    }
     if (!user) return this.send(call, res, 401, problem(401, 'Unauthorized', 'Unauthorized'));
     if (this.creditsDepleted) {
       const type = 'https://api.x.com/2/problems/credits-depleted';

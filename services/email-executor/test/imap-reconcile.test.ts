@@ -62,7 +62,7 @@ describe('email reconcile through IMAP (dovecot) for a provider that files submi
     const a = adapter();
     await a.perform(mail(key), ctx([]));
     const messageId = messageIdFor(key, 'acme.example');
-    expect(smtp.stored()).toContain(messageId);
+    await smtp.whenStored(messageId);
     expect(await a.reconcile(mail(key), ctx([finalDotMark(Date.now())]))).toEqual({
       outcome: 'done',
       result: { externalId: messageId, url: null },

@@ -11,6 +11,7 @@ import type { TwitterApi } from 'twitter-api-v2';
 import { findOwnPost } from './own-posts.ts';
 import { createXClient } from './x-client.ts';
 import { classifyXError, isDuplicateContent } from './x-errors.ts';
+import type { XOAuth2Tokens } from './x-oauth2-tokens.ts';
 import { secretValuesOf, type XCredentials } from './x-secrets.ts';
 
 export type XAdapterOptions = {
@@ -26,6 +27,8 @@ export type XAdapterOptions = {
    * not promise read-after-write) before parking the key for a person.
    */
   duplicateRecheckMs?: number;
+  /** Refreshing OAuth 2.0 logins (`{"oauth2": {...}}` entries), read from the secrets file as it changes. */
+  tokens?: XOAuth2Tokens;
 };
 
 type Me = { id: string; username: string };
@@ -43,15 +46,18 @@ export class XAdapter implements ChannelAdapter<'x'> {
   private readonly clients = new Map<string, Promise<TwitterApi>>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
-  private readonly o: Required<XAdapterOptions>;
+  private readonly o: Required<Omit<XAdapterOptions, 'tokens'>>;
+  private readonly tokens: XOAuth2Tokens | null;
 
   constructor(options: XAdapterOptions) {
+    const { tokens, ...rest } = options;
     // X serves the latest 3,200 posts of a timeline: 32 pages of 100.
-    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, duplicateRecheckMs: 2000, ...options };
+    this.o = { requestTimeoutMs: 20_000, reconcilePages: 32, duplicateRecheckMs: 2000, ...rest };
+    this.tokens = tokens ?? null;
   }
 
   hasAccount(account: string): boolean {
-    return this.o.credentials.has(account);
+    return this.o.credentials.has(account) || (this.tokens?.has(account) ?? false);
   }
 
   accountNames(): readonly string[] {
@@ -64,10 +70,12 @@ export class XAdapter implements ChannelAdapter<'x'> {
   }
 
   secretValues(): readonly string[] {
-    return secretValuesOf(this.o.credentials.values());
+    return [...secretValuesOf(this.o.credentials.values()), ...(this.tokens?.secretValues() ?? [])];
   }
 
   private client(account: string): Promise<TwitterApi> {
+    // A refreshing login: a client of its current access token, refreshed first when due.
+    if (this.tokens?.has(account)) return this.tokens.client(account);
     let client = this.clients.get(account);
     if (!client) {
       const credentials = this.o.credentials.get(account);

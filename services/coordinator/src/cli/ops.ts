@@ -34,6 +34,7 @@ Talks to the agent-ops coordinator.
   ops deadletter [list] [--channel C]   ops deadletter replay CHANNEL ID [--reason R]
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
   ops service install|uninstall --role brain|hands [--boot [--user U]] [--platform launchd|systemd] [--dir D] [--env-file F]
+  ops login x --account A [--oauth2]    ops login google --account A [--calendar] [--gmail]   (on the hands only)
   ops install-cli [--dir D] [--node PATH]   ops --version
 
   --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
@@ -70,11 +71,25 @@ const STRING_OPTIONS = [
   'external-id',
   'scope',
   'count',
+  'port',
+  'gmail-user',
+  'secrets-file',
   'session-key',
   'slug',
   'content',
 ];
-const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help', 'boot', 'version'];
+const BOOLEAN_OPTIONS = [
+  'json',
+  'done',
+  'retry',
+  'once',
+  'help',
+  'boot',
+  'oauth2',
+  'calendar',
+  'gmail',
+  'version',
+];
 const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
   ...STRING_OPTIONS.map((n) => [n, { type: 'string' as const }]),
   ...BOOLEAN_OPTIONS.map((n) => [n, { type: 'boolean' as const }]),
@@ -98,6 +113,11 @@ async function main(argv: string[]): Promise<number> {
   if (flags.version) {
     process.stdout.write(`${versionLine()}\n`);
     return EXIT.ok;
+  }
+  if (name === 'login') {
+    // Credentials are obtained on the hands; the brain never loads this code (see services/accounts).
+    const { loginCommand } = await import('@agent-ops/accounts/login-cli');
+    return loginCommand(args, flags);
   }
   if (!name || flags.help) {
     process.stdout.write(`${HELP}\n`);
