@@ -55,6 +55,11 @@ export function channelKeys(prefix: string, channel: Channel) {
     rateLimit: `${base}:rl`,
     /** BullMQ prefix of this channel's delayed re-appends and the coordinator's schedules. */
     bullPrefix: `${base}:bull`,
+    /**
+     * Stream of the coordinator's reports to the agent's gateway that were never delivered
+     * (refused for good, or out of time); field `report`, JSON. The dashboard shows them.
+     */
+    hookUndelivered: `${base}:hook:undelivered`,
     /** Hash: idempotency key -> JSON of the coordinator's IntentRecord. */
     records: `${base}:records`,
     /** Sorted set of the keys in one state, scored by the time they entered it. */

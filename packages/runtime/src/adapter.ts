@@ -48,6 +48,8 @@ export type ReconcileResult =
 export interface ChannelAdapter<C extends Channel = Channel> {
   readonly channel: C;
   hasAccount(account: string): boolean;
+  /** The accounts it has credentials for, so per-account metrics have a series (at 0) from the start. */
+  accountNames?(): readonly string[];
   /**
    * The channel's own policy, checked before begin: e.g. the sender is one the account may
    * use, or the endpoint is configured. A refusal becomes a `rejected` receipt, never a call.

@@ -111,7 +111,11 @@ export class Executor {
     await this.createGroup(intents);
     if (this.options.metricsPort !== null) {
       const { ExecutorMetrics, startMetricsServer } = await import('./metrics.ts');
-      const metrics = new ExecutorMetrics(this.options.channel, () => this.streamStats());
+      const accounts = new Set([
+        ...Object.keys(this.options.accounts),
+        ...(this.adapter.accountNames?.() ?? []),
+      ]);
+      const metrics = new ExecutorMetrics(this.options.channel, () => this.streamStats(), [...accounts]);
       this.metrics.target = metrics;
       this.metricsServer = await startMetricsServer(this.options.metricsPort, metrics.registry, async () =>
         this.ready(),

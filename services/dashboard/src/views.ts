@@ -91,6 +91,19 @@ export type DeadletterView = {
   keyState: IntentState | null;
 };
 
+/** A report to the agent's gateway that the coordinator gave up on (refused for good, or out of time). */
+export type HookUndeliveredView = {
+  channel: Channel;
+  id: string;
+  at: number;
+  key: string | null;
+  action: string | null;
+  account: string | null;
+  status: string | null;
+  reason: string;
+  attempts: number | null;
+};
+
 export type ReceiptView = {
   channel: Channel;
   id: string;
@@ -125,6 +138,7 @@ export type Snapshot = {
   unknown: Listed<RecordView>;
   scheduled: Listed<RecordView>;
   deadletter: Listed<DeadletterView>;
+  hookUndelivered: Listed<HookUndeliveredView>;
   chart: { bucketMs: number; buckets: ChartBucket[]; partial: boolean };
 };
 

@@ -1,12 +1,16 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { createLogger } from '@agent-ops/runtime/logger';
+import { FakeOpenClawHooks } from '@agent-ops/testkit/fake-openclaw-hooks';
 import { waitFor } from '@agent-ops/testkit/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AgentHook } from '../../coordinator/src/agent-hook/agent-hook.ts';
 import { approvalLink } from '../../coordinator/src/alerts/approval-link.ts';
 import { post } from '../../coordinator/test/world.ts';
 import { CSP } from '../src/security.ts';
+import type { Snapshot } from '../src/views.ts';
 import { DASHBOARD_TOKEN, LINK_KEY, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
 
 const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');
@@ -126,6 +130,59 @@ describe('dashboard: an outage being waited out', () => {
     );
     await waitFor(async () => (await waiting()) === 0, 'nothing waiting');
     expect(w.fake.postsWithText('posted after the outage (dashboard)')).toHaveLength(1);
+  });
+});
+
+describe("dashboard: reports the agent's gateway refused for good", () => {
+  it('lists each with its reason, as the coordinator recorded it', async () => {
+    const gateway = await new FakeOpenClawHooks({
+      token: 'hooks-token-dash',
+      allowedAgentIds: ['main'],
+    }).start();
+    const hook = new AgentHook(
+      {
+        url: gateway.hookUrl,
+        token: 'hooks-token-dash',
+        receipts: 'problems',
+        agentId: 'ops', // not allowed by the gateway: 400, never retried
+        timeoutSeconds: 30,
+        maxAgeHours: 24,
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
+      inject('redisUrl'),
+      s.world.prefix,
+      createLogger('coordinator', 'silent'),
+    );
+    hook.start();
+    try {
+      await hook.report('x', {
+        v: 1,
+        idempotencyKey: 'dash-hook-refused',
+        action: 'x.post',
+        account: 'personal',
+        status: 'failed',
+        externalId: null,
+        url: null,
+        attempts: 1,
+        executor: 'x-executor@test',
+        intentId: '1700000000000-0',
+        startedAt: '2026-12-01T10:00:00.000Z',
+        finishedAt: '2026-12-01T10:00:01.000Z',
+        error: { code: 'http_400', message: 'refused', retryable: false },
+      });
+      const { cookie } = await loginHttp(s.url);
+      const listed = await waitFor(async () => {
+        const res = await fetch(`${s.url}/api/snapshot`, { headers: { cookie } });
+        const body = (await res.json()) as { snapshot: Snapshot };
+        return body.snapshot.hookUndelivered.items.find((i) => i.key === 'dash-hook-refused');
+      }, 'the refused report on the dashboard');
+      expect(listed).toMatchObject({ channel: 'x', action: 'x.post', status: 'failed', attempts: 1 });
+      expect(listed.reason).toMatch(/answered 400: agentId "ops" is not allowed/);
+      expect(gateway.requests).toHaveLength(1);
+    } finally {
+      await hook.close();
+      await gateway.stop();
+    }
   });
 });
 

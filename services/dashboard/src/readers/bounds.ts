@@ -8,6 +8,8 @@
 export const LIST_LIMIT = 50;
 /** Newest deadletter entries read per channel. */
 export const DEADLETTER_PER_CHANNEL = 20;
+/** Newest undelivered agent reports read per channel. */
+export const HOOK_UNDELIVERED_PER_CHANNEL = 20;
 /** Leases shown per channel, from one HSCAN page. */
 export const LEASES_SHOWN = 50;
 /** Entries of a channel's `held` hash read (one HSCAN page) to list each account's held intents... */
