@@ -48,8 +48,6 @@ export type ReconcileResult =
 export interface ChannelAdapter<C extends Channel = Channel> {
   readonly channel: C;
   hasAccount(account: string): boolean;
-  /** The accounts it has credentials for, so per-account metrics have a series (at 0) from the start. */
-  accountNames?(): readonly string[];
   /**
    * The channel's own policy, checked before begin: e.g. the sender is one the account may
    * use, or the endpoint is configured. A refusal becomes a `rejected` receipt, never a call.
@@ -60,7 +58,10 @@ export interface ChannelAdapter<C extends Channel = Channel> {
   perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;
   /** After an unknown outcome: did the effect happen? Throws when the API cannot be asked now. */
   reconcile(intent: ChannelIntent<C>, ctx: EffectContext): Promise<ReconcileResult>;
-  /** The accounts it holds credentials for: what the account checks go through. */
+  /**
+   * The accounts it holds credentials for: what the account checks go through, and what
+   * per-account metrics have a series (at 0) for from the start.
+   */
   accountNames?(): readonly string[];
   /**
    * A cheap call that proves the account's login works, with no effect (X `GET /2/users/me`,

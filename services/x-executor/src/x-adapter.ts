@@ -67,10 +67,6 @@ export class XAdapter implements ChannelAdapter<'x'> {
     return this.credentials().has(account) || (this.tokens?.has(account) ?? false);
   }
 
-  accountNames(): readonly string[] {
-    return [...this.o.credentials.keys()];
-  }
-
   /** X meters posting (create) and deleting separately. */
   rateLimitGroup(action: ActionOf<'x'>): string {
     return action === 'x.delete' ? 'delete' : 'post';
