@@ -24,6 +24,8 @@ export function aclRules(prefix: string): Record<RedisRole, string> {
     `~${p}:{*}:attempts`,
     `~${p}:{*}:breakers`,
     `~${p}:{*}:consumers`,
+    `~${p}:{*}:accounts`,
+    `~${p}:{*}:held`,
     `~${p}:{*}:rl:*`,
     `~${p}:{*}:bull:*`,
     // An account's refresh lock (holds no secret) and its rotated login, sealed with a key only

@@ -50,6 +50,21 @@ export class OutcomeUnknownError extends OpsError {
   }
 }
 
+/**
+ * The API refused the account's login (X's 401, Google's `invalid_grant`, SMTP 535): the
+ * request had no effect, and none will until a person signs in again (`ops login`). The
+ * runtime marks the account `needs_reauth` and holds its intents; it never fails them.
+ */
+export class NeedsReauthError extends OpsError {
+  override readonly name = 'NeedsReauthError';
+  readonly retryable = true;
+  readonly code: string;
+  constructor(message: string, code = 'needs_reauth', options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
 /** A record failed its schema; `issues` name each field and what was expected. */
 export class ValidationError extends OpsError {
   override readonly name = 'ValidationError';
@@ -83,6 +98,10 @@ export function isRetryAfter(err: unknown): err is RetryAfterError {
 
 export function isOutcomeUnknown(err: unknown): err is OutcomeUnknownError {
   return err instanceof OutcomeUnknownError || hasName(err, 'OutcomeUnknownError');
+}
+
+export function isNeedsReauth(err: unknown): err is NeedsReauthError {
+  return err instanceof NeedsReauthError || hasName(err, 'NeedsReauthError');
 }
 
 export function isValidationError(err: unknown): err is ValidationError {

@@ -38,6 +38,14 @@ export function channelKeys(prefix: string, channel: Channel) {
     /** Hash: account -> JSON of the breaker state, for the dashboard. */
     breakers: `${base}:breakers`,
     /**
+     * Hash: account -> JSON of its login's health (account-health.ts: `ok` or `needs_reauth`,
+     * reason, since, checkedAt, by), written by the executors, read by `ops doctor` and the
+     * dashboard. Never a secret.
+     */
+    accounts: `${base}:accounts`,
+    /** Hash: idempotency key -> JSON {account, since} of each intent held for its account's login. */
+    held: `${base}:held`,
+    /**
      * Hash: consumer name -> JSON {at (ms), host, pid} of each live executor, renewed every few
      * seconds: a consumer group lists a consumer only once it has read an entry (Redis 7.0), so
      * an idle channel's executors would otherwise look absent.
@@ -47,6 +55,11 @@ export function channelKeys(prefix: string, channel: Channel) {
     rateLimit: `${base}:rl`,
     /** BullMQ prefix of this channel's delayed re-appends and the coordinator's schedules. */
     bullPrefix: `${base}:bull`,
+    /**
+     * Stream of the coordinator's reports to the agent's gateway that were never delivered
+     * (refused for good, or out of time); field `report`, JSON. The dashboard shows them.
+     */
+    hookUndelivered: `${base}:hook:undelivered`,
     /** Hash: idempotency key -> JSON of the coordinator's IntentRecord. */
     records: `${base}:records`,
     /** Sorted set of the keys in one state, scored by the time they entered it. */

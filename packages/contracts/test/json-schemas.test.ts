@@ -71,3 +71,23 @@ describe('committed JSON Schemas', () => {
     );
   });
 });
+
+describe('the intent JSON Schema names the failing field', () => {
+  const paths = (intent: unknown) => {
+    const validate = validator().getSchema('https://agent-ops.dev/schemas/intent.json');
+    expect(validate?.(intent)).toBe(false);
+    return (validate?.errors ?? []).map((e) =>
+      e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath,
+    );
+  };
+
+  it('in the payload of the action given, not "any of the given schemas" at the root', () => {
+    expect(paths(validIntent({ payload: { text: 42 } }))).toContain('/payload/text');
+    expect(paths(validIntent({ payload: {} }))).toContain('/payload/text');
+    expect(paths(validIntent({ action: 'x.delete', payload: { postId: 'no' } }))).toContain(
+      '/payload/postId',
+    );
+    expect(paths(validIntent({ idempotencyKey: 'has space' }))).toEqual(['/idempotencyKey']);
+    expect(paths(validIntent({ action: 'x.like' }))).toEqual(['/action']);
+  });
+});

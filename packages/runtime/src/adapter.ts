@@ -87,6 +87,20 @@ export interface ChannelAdapter<C extends Channel = Channel> {
   perform(intent: ChannelIntent<C>, ctx: EffectContext): Promise<EffectResult>;
   /** After an unknown outcome: did the effect happen? Throws when the API cannot be asked now. */
   reconcile(intent: ChannelIntent<C>, ctx: EffectContext): Promise<ReconcileResult>;
+  /**
+   * The accounts it holds credentials for: what the account checks go through, and what
+   * per-account metrics have a series (at 0) for from the start.
+   */
+  accountNames?(): readonly string[];
+  /**
+   * A cheap call that proves the account's login works, with no effect (X `GET /2/users/me`,
+   * a Google token refresh, SMTP connect and auth without sending). Resolves when it does;
+   * throws NeedsReauthError when the API refused the login; any other error when it could
+   * not tell (the account's record then stays as it was). The executor runs it at start,
+   * every `accountCheckMs`, and every `reauthCheckMs` for an account that needs a login:
+   * that check is what lets the account's held intents go on.
+   */
+  checkAccount?(account: string): Promise<void>;
   /** Secret values of the adapter's credentials, scrubbed from every error message the runtime writes. */
   secretValues(): readonly string[];
   close?(): Promise<void>;

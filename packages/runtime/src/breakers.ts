@@ -1,4 +1,5 @@
 import {
+  isNeedsReauth,
   isNonRetryable,
   isRetryAfter,
   isValidationError,
@@ -14,11 +15,12 @@ export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
 /**
  * Errors that say nothing about the API's health: the request's own fault, a rate limit, or
- * an account out of paid credits (X's 402): the API answered, and opening the breaker would
+ * an account out of paid credits (X's 402), a refused login (the account waits for a
+ * person, not for the API): the API answered, and opening the breaker would
  * only turn the long wait into a retry every reset timeout.
  */
 function isHealthNeutral(err: unknown): boolean {
-  if (isNonRetryable(err) || isValidationError(err)) return true;
+  if (isNonRetryable(err) || isValidationError(err) || isNeedsReauth(err)) return true;
   return isRetryAfter(err) && (err.code === 'rate_limited' || err.code === 'payment_required');
 }
 

@@ -18,5 +18,6 @@ Environment (the README's table has them all):
   OPS_SECRETS_FILE    the account credentials, mode 0600                          required
   OPS_CONFIG_FILE     non-secret JSON: per-account limits, approval policy, keys  optional
   OPS_PREFIX, OPS_CONSUMER, OPS_LEASE_TTL_MS, OPS_CONCURRENCY, OPS_SHUTDOWN_TIMEOUT_MS,
-  OPS_LOCAL_GATE_FILE, OPS_METRICS_PORT, OPS_REDIS_AUTO_PIPELINING, LOG_LEVEL, LOG_PRETTY
+  OPS_LOCAL_GATE_FILE, OPS_METRICS_PORT, OPS_REDIS_AUTO_PIPELINING, OPS_ACCOUNT_CHECK_MS,
+  OPS_REAUTH_CHECK_MS, LOG_LEVEL, LOG_PRETTY
 Runs until SIGTERM or SIGINT (a second one exits at once). Exit 78 on a configuration error.`;

@@ -19,6 +19,8 @@ const ExecutorEnv = z.object({
   OPS_SHUTDOWN_TIMEOUT_MS: envInt(fields.shutdownTimeoutMs.unwrap()).optional(),
   OPS_LOCAL_GATE_FILE: z.string().optional(),
   OPS_REDIS_AUTO_PIPELINING: envBoolean().optional(),
+  OPS_ACCOUNT_CHECK_MS: envInt(fields.accountCheckMs.unwrap()).optional(),
+  OPS_REAUTH_CHECK_MS: envInt(fields.reauthCheckMs.unwrap()).optional(),
   OPS_METRICS_PORT: envInt(fields.metricsPort.unwrap().unwrap()).optional(),
 });
 
@@ -50,6 +52,8 @@ export function executorOptionsFromEnv(
     localGateFile: vars.OPS_LOCAL_GATE_FILE,
     autoPipelining: vars.OPS_REDIS_AUTO_PIPELINING,
     metricsPort: vars.OPS_METRICS_PORT,
+    accountCheckMs: vars.OPS_ACCOUNT_CHECK_MS,
+    reauthCheckMs: vars.OPS_REAUTH_CHECK_MS,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...(file as ExecutorOptionsInput), ...defined, channel, redisUrl: vars.REDIS_URL };

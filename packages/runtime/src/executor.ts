@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { ReplyError } from 'ioredis';
+import { AccountChecker } from './account-checker.ts';
+import { AccountHealthBoard } from './account-health.ts';
 import type { ChannelAdapter } from './adapter.ts';
 import { Breakers } from './breakers.ts';
 import { Later } from './later.ts';
@@ -40,6 +42,8 @@ export class Executor {
   private readonly localGate: LocalGate;
   private readonly processor: IntentProcessor;
   private readonly reclaimer: Reclaimer;
+  private readonly health: AccountHealthBoard;
+  private readonly checker: AccountChecker;
   private readonly inFlight = new Map<string, Promise<void>>();
   private held: StreamMessage[] = [];
   private readonly adapter: ChannelAdapter;
@@ -67,6 +71,8 @@ export class Executor {
       this.metrics.breakerState(account, state),
     );
     this.localGate = new LocalGate(o.localGateFile, this.log, o.gatePollMs);
+    this.health = new AccountHealthBoard(this.redis, keys, o.consumer, this.log);
+    this.checker = new AccountChecker(adapter, this.health, o, this.log);
     this.processor = new IntentProcessor({
       ledger: this.ledger,
       adapter,
@@ -77,6 +83,7 @@ export class Executor {
       localGate: this.localGate,
       approvalKeys: parseApprovalKeys(o.approvalKeys),
       metrics: this.metrics,
+      health: this.health,
       log: this.log,
     });
     this.reclaimer = new Reclaimer({
@@ -104,18 +111,28 @@ export class Executor {
     await this.createGroup(intents);
     if (this.options.metricsPort !== null) {
       const { ExecutorMetrics, startMetricsServer } = await import('./metrics.ts');
-      const metrics = new ExecutorMetrics(this.options.channel, () => this.streamStats());
+      const accounts = new Set([
+        ...Object.keys(this.options.accounts),
+        ...(this.adapter.accountNames?.() ?? []),
+      ]);
+      const metrics = new ExecutorMetrics(this.options.channel, () => this.streamStats(), [...accounts]);
       this.metrics.target = metrics;
       this.metricsServer = await startMetricsServer(this.options.metricsPort, metrics.registry, async () =>
         this.ready(),
       );
     }
     this.localGate.start();
+    // Before the first read: an account another replica found refused holds its work here too.
+    await this.health.refresh();
     this.later.watch(this.options.reclaimIntervalMs, this.redis);
     this.stateValue = 'running';
     this.readLoop = this.runReadLoop();
     this.every(this.options.reclaimIntervalMs, () => this.reclaimer.sweep());
     this.every(this.options.gatePollMs, () => this.retryHeld());
+    this.every(this.options.gatePollMs, () => this.health.refresh());
+    // Each tick checks only the accounts whose check is due (AccountChecker); the first is now.
+    this.every(Math.min(1000, this.options.reauthCheckMs), () => this.checker.tick());
+    void this.checker.tick().catch((err: unknown) => this.log.error({ err }, 'account check failed'));
     await this.heartbeat();
     this.every(HEARTBEAT_MS, () => this.heartbeat());
     this.log.info(

@@ -1,9 +1,14 @@
-import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import {
+  NeedsReauthError,
+  NonRetryableError,
+  OutcomeUnknownError,
+  RetryAfterError,
+} from '@agent-ops/contracts/errors';
 import { isNotSent } from './not-sent.ts';
 import { type HeaderSource, headerValue, parseRetryAfter } from './retry-after.ts';
 
 /** The three outcomes an adapter's `perform` throws (see adapter.ts). */
-export type OutcomeError = NonRetryableError | RetryAfterError | OutcomeUnknownError;
+export type OutcomeError = NonRetryableError | RetryAfterError | OutcomeUnknownError | NeedsReauthError;
 
 export type HttpAnswer = {
   /** Who answered, as messages name it: `X`, `Google`, `endpoint deploy`. */
@@ -25,6 +30,13 @@ export type HttpAnswer = {
    * (a webhook's configured headers) a 401 is a refusal like any other 4xx.
    */
   login: boolean;
+  /**
+   * The login is the account's own and a person renews it with `ops login` (X's tokens, a
+   * Google grant): its refusal then holds the account's work (`needs_reauth`) instead of
+   * failing it. Without this a refused login is final (`unauthorized`), as for a bot token
+   * of one notification destination, which no login renews.
+   */
+  holdOnRefusedLogin?: boolean;
   /** The channel read a rate limit in an answer other than 429 (Google's 403 rateLimitExceeded). */
   rateLimited?: boolean;
   /** The channel read a refused login in an answer other than 401 (Google's 400 invalid_grant). */
@@ -48,9 +60,10 @@ export const PAYMENT_RETRY_MS = 15 * 60_000;
 /**
  * The one ladder from an HTTP error answer to an outcome: a rate limit (429) is not done
  * and waits as long as the API said; a payment refusal is not done and waits long; a 5xx is
- * not done if repeating is harmless, otherwise maybe done; a refused login is final and
- * names itself; any other answer (403 included: what a channel's 403 means beyond "refused"
- * it tells apart before calling this) is final.
+ * not done if repeating is harmless, otherwise maybe done; a refused login holds the
+ * account where a person renews that login, and is otherwise final and names itself; any
+ * other answer (403 included: what a channel's 403 means beyond "refused" it tells apart
+ * before calling this) is final.
  */
 export function classifyHttp(a: HttpAnswer): OutcomeError {
   const { who, status } = a;
@@ -74,6 +87,8 @@ export function classifyHttp(a: HttpAnswer): OutcomeError {
         );
   }
   if (a.login && (status === 401 || a.loginRefused)) {
+    if (a.holdOnRefusedLogin)
+      return new NeedsReauthError(`${who} refused the account's login (${status})${detail}`);
     return new NonRetryableError(`${who} refused the credentials (${status})${detail}`, 'unauthorized');
   }
   return new NonRetryableError(`${who} refused the request (${status})${detail}`, `http_${status}`);

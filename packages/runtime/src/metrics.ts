@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Channel } from '@agent-ops/contracts/channels';
+import { RECEIPT_STATUSES } from '@agent-ops/contracts/receipt';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReleaseReason } from './ledger.ts';
 import type { BreakerStateName, MetricsSink } from './metrics-sink.ts';
 
 const BREAKER_VALUE = { closed: 0, halfOpen: 1, open: 2 } as const;
+/** The reasons the runtime passes to retry(): every ReleaseReason. */
+const RETRY_REASONS = ['not_sent', 'not_done', 'in_doubt'] as const satisfies readonly ReleaseReason[];
 
 /** The runtime's figures as Prometheus metrics, served on /metrics. */
 export class ExecutorMetrics implements MetricsSink {
@@ -18,9 +22,15 @@ export class ExecutorMetrics implements MetricsSink {
   private readonly breaker: Gauge<'channel' | 'account'>;
   private readonly channel: Channel;
 
+  /**
+   * `accounts`: the accounts known at start. Every counter and gauge gets its series at 0 for
+   * each known label set now, so that a dashboard or alert sees "0" rather than "no data"
+   * before the first event (and `rate()`/`increase()` count that first event at all).
+   */
   constructor(
     channel: Channel,
     streamStats: () => Promise<{ length: number; pending: number; lag: number }>,
+    accounts: readonly string[] = [],
   ) {
     this.channel = channel;
     const registers = [this.registry];
@@ -77,6 +87,14 @@ export class ExecutorMetrics implements MetricsSink {
           this.set({ channel }, (await streamStats())[pick]);
         },
       });
+    this.read.inc({ channel }, 0);
+    this.inFlight.set({ channel }, 0);
+    for (const status of RECEIPT_STATUSES) this.receipts.inc({ channel, status }, 0);
+    for (const reason of RETRY_REASONS) this.retries.inc({ channel, reason }, 0);
+    for (const account of accounts) {
+      this.rateLimited.inc({ channel, account }, 0);
+      this.breaker.set({ channel, account }, BREAKER_VALUE.closed);
+    }
     stat('ops_stream_length', 'Entries in the intents stream', 'length');
     stat('ops_group_pending', 'Entries delivered to the executors group and not acknowledged', 'pending');
     stat('ops_group_lag', 'Entries not yet delivered to the executors group', 'lag');

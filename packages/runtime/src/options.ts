@@ -74,6 +74,16 @@ export const ExecutorOptionsSchema = z.strictObject({
       volumeThreshold: 5,
       rollingCountTimeoutMs: 10_000,
     }),
+  /**
+   * How often each account's login is checked (the adapter's `checkAccount`: a cheap call
+   * with no effect), besides at start: five minutes by default.
+   */
+  accountCheckMs: positiveMs.min(1000).default(300_000),
+  /**
+   * How often an account that needs a login is checked again, and how long its held intents
+   * wait before they look again: once a person has logged in, they go on within about this.
+   */
+  reauthCheckMs: positiveMs.min(100).default(20_000),
   /** Applied to an account with no limits of its own. */
   defaultRateLimit: RateLimitSchema.default({ points: 100, durationSec: 900 }),
   accounts: z.record(AccountName, AccountPolicySchema).default({}),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { deadletterFields, decodeIntentEntry, fieldsToRecord } from '@agent-ops/contracts/codec';
-import { isNonRetryable, isRetryAfter, RetryAfterError } from '@agent-ops/contracts/errors';
+import { isNeedsReauth, isNonRetryable, isRetryAfter, RetryAfterError } from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import type { Receipt, ReceiptError, ReceiptStatus } from '@agent-ops/contracts/receipt';
+import type { AccountHealthBoard } from './account-health.ts';
 import type {
   ChannelAdapter,
   DerivedEffect,
@@ -39,6 +40,8 @@ export type ProcessorDeps = {
   localGate: LocalGate;
   approvalKeys: ReadonlyMap<string, import('node:crypto').KeyObject>;
   metrics: MetricsSink;
+  /** Which accounts need a person's login (their intents are held), and where that is recorded. */
+  health: AccountHealthBoard;
   log: Logger;
 };
 
@@ -67,6 +70,8 @@ type Attempt = {
 
 /** The field of a re-appended entry that carries `firstTriedAt`. */
 const FIRST_TRIED_AT = 'firstTriedAt';
+/** The field of a re-appended entry held for its account's login: it is in the `held` hash. */
+const HELD = 'held';
 
 function toReceiptError(err: unknown, secrets: readonly string[]): ReceiptError {
   const e = err as { code?: unknown; message?: unknown };
@@ -123,6 +128,10 @@ export class IntentProcessor {
       return 'settled';
     }
     if (verdict.kind === 'proceed' && !this.d.localGate.isOpen()) return 'held';
+    if (await this.heldForLogin(msg, intent, verdict.kind === 'proceed', firstTried)) {
+      log.debug({ account: intent.account }, 'held: the account needs a login');
+      return 'settled';
+    }
 
     const token = randomUUID();
     const begin = await ledger.begin({
@@ -209,6 +218,11 @@ export class IntentProcessor {
         return 'left';
       }
       const result = await breakers.fire(a.intent.account, () => adapter.perform(a.intent, this.ctx(a)));
+      // The call proved the login works: an account recorded as refused is fine again.
+      if (this.d.health.needsReauth(a.intent.account))
+        await this.d.health.record(a.intent.account, 'ok', null).catch((err: unknown) => {
+          a.log.warn({ err }, 'could not record the account as ok');
+        });
       return await this.commit(a, 'succeeded', result, null);
     } catch (err) {
       return await this.onEffectError(a, err);
@@ -230,6 +244,7 @@ export class IntentProcessor {
   private async onEffectError(a: Attempt, err: unknown): Promise<Disposition> {
     const { adapter, limits, options } = this.d;
     const error = toReceiptError(err, adapter.secretValues());
+    if (isNeedsReauth(err)) return this.onLoginRefused(a, error, 'not_sent');
     if (isNonRetryable(err)) {
       a.log.warn({ error }, 'failed: not retryable');
       return this.commit(a, 'failed', null, error, true);
@@ -253,6 +268,97 @@ export class IntentProcessor {
   }
 
   /**
+   * Whether an intent of `account` waits for a login instead of calling: when the account is
+   * recorded as refused and the adapter can check it (the check is what ends the wait). An
+   * adapter without `checkAccount` lets each intent call, and its refusal holds it again.
+   */
+  private holdsForLogin(account: string): boolean {
+    return this.d.health.needsReauth(account) && this.d.adapter.checkAccount !== undefined;
+  }
+
+  /**
+   * The API refused the account's login: the request had no effect, so the attempt is taken
+   * back (`not_sent`: neither the attempt cap nor the retry window is spent on it), the
+   * account is recorded as `needs_reauth` (breaker-neutral: the API answered), and the intent
+   * is held until a person logs in again. Never failed, never deadlettered. Refused while
+   * reconcile asked about an earlier attempt (`in_doubt`), the attempt stays armed, so the
+   * question is asked again, before any call, once the login works.
+   */
+  private async onLoginRefused(
+    a: Attempt,
+    error: ReceiptError,
+    reason: 'not_sent' | 'in_doubt',
+  ): Promise<Disposition> {
+    const { health, options } = this.d;
+    await health.record(a.intent.account, 'needs_reauth', error.message);
+    await health.hold(a.intent.idempotencyKey, a.intent.account);
+    const delayMs = this.holdDelay(a.intent);
+    this.d.metrics.retry(reason);
+    await this.d.later.defer({
+      key: a.intent.idempotencyKey,
+      fromId: a.msg.id,
+      fields: this.heldFields(a.msg, a.firstTriedAt, delayMs),
+      delayMs,
+    });
+    await this.d.ledger.release({
+      key: a.intent.idempotencyKey,
+      token: a.token,
+      reason: this.keptReason(a, reason),
+      ackIds: [a.msg.id],
+    });
+    a.log.warn({ error, delayMs, recheckMs: options.reauthCheckMs }, 'held: the account needs a login');
+    return 'settled';
+  }
+
+  /**
+   * Holds an entry of an account that needs a login, before begin (it comes back to look
+   * again), and says so; otherwise an entry back from a hold (going on, or rejected meanwhile,
+   * e.g. expired) is no longer noted as waiting for a login.
+   */
+  private async heldForLogin(
+    msg: StreamMessage,
+    intent: Intent,
+    proceeds: boolean,
+    firstTried: number | undefined,
+  ): Promise<boolean> {
+    if (!proceeds || !this.holdsForLogin(intent.account)) {
+      if (fieldsToRecord(msg.fields)[HELD] === '1') await this.d.health.unhold(intent.idempotencyKey);
+      return false;
+    }
+    await this.d.health.hold(intent.idempotencyKey, intent.account);
+    const delayMs = this.holdDelay(intent);
+    await this.d.later.defer({
+      key: intent.idempotencyKey,
+      fromId: msg.id,
+      fields: this.heldFields(msg, firstTried, delayMs),
+      delayMs,
+    });
+    await this.d.ledger.ack([msg.id]);
+    return true;
+  }
+
+  /**
+   * How long a held entry waits before it looks again: the re-check interval of an account
+   * that needs a login, so it goes on soon after the login is fixed; never past the intent's
+   * expiry, which policy then honours with a `rejected` receipt.
+   */
+  private holdDelay(intent: Intent): number {
+    const wait = this.d.options.reauthCheckMs;
+    if (!intent.expiresAt) return wait;
+    return Math.max(0, Math.min(wait, Date.parse(intent.expiresAt) - Date.now() + 1));
+  }
+
+  /**
+   * The fields of a held entry's copy. `firstTriedAt` moves on by the wait, so time spent held
+   * does not count against `retryForMs`: only an account's login, not the API, was in the way.
+   */
+  private heldFields(msg: StreamMessage, firstTried: number | undefined, delayMs: number): string[] {
+    const fields = ['intent', fieldsToRecord(msg.fields).intent ?? '', HELD, '1'];
+    if (firstTried !== undefined) fields.push(FIRST_TRIED_AT, String(firstTried + delayMs));
+    return fields;
+  }
+
+  /**
    * Asks the channel whether an in-doubt effect happened. Settles the key when it did, or
    * when nobody can tell (parked `unknown`); returns null when it did not, so the caller
    * may call again. If the API cannot be asked now, the attempt stays armed and comes back later.
@@ -264,6 +370,8 @@ export class IntentProcessor {
       result = await this.d.adapter.reconcile(a.intent, this.ctx(a, cause));
     } catch (err) {
       const error = toReceiptError(err, this.d.adapter.secretValues());
+      // The login was refused while asking: the question waits for the login, still armed.
+      if (isNeedsReauth(err)) return this.onLoginRefused(a, error, 'in_doubt');
       a.log.warn({ error }, 'reconcile could not ask the API: trying again later, still armed');
       const delayMs = backoffDelay(a.attempt - 1, this.d.options.backoff);
       if (this.giveUp(a, delayMs, true)) {
@@ -332,13 +440,20 @@ export class IntentProcessor {
   }
 
   /**
+   * Progress an adapter recorded (a thread's posted parts, its finished uploads) is never
+   * dropped by a disarm: such an attempt is released in doubt, whatever the reason given.
+   */
+  private keptReason(a: Attempt, given: ReleaseReason): ReleaseReason {
+    const progress = this.d.adapter.marksAreProgress && a.previousMarks.length + a.marks.length > 0;
+    return progress ? 'in_doubt' : given;
+  }
+
+  /**
    * The one way out without an outcome: the entry comes back after `delayMs` (its copy is
    * scheduled before the original is acknowledged), and the lease is given up for `reason`.
    */
   private async release(a: Attempt, given: ReleaseReason, delayMs: number): Promise<void> {
-    // Progress an adapter recorded (a thread's posted parts) is never dropped by a disarm.
-    const progress = this.d.adapter.marksAreProgress && a.previousMarks.length + a.marks.length > 0;
-    const reason = progress ? 'in_doubt' : given;
+    const reason = this.keptReason(a, given);
     const fields = [
       'intent',
       fieldsToRecord(a.msg.fields).intent ?? '',

@@ -6,6 +6,7 @@ import { executorOptionsFromEnv } from './env-options.ts';
 import { Executor } from './executor.ts';
 import { createLogger } from './logger.ts';
 import { loadSecretsFile } from './secrets-file.ts';
+import { watchSecretsFile } from './secrets-reload.ts';
 import { runServiceProcess } from './service-process.ts';
 
 /**
@@ -15,7 +16,11 @@ import { runServiceProcess } from './service-process.ts';
 export function runChannelExecutor<S extends z.ZodType>(entry: {
   channel: Channel;
   secrets: S;
-  adapter: (secrets: z.output<S>) => ChannelAdapter;
+  /**
+   * `latest` gives the secrets file as it is now (re-read when `ops login` rewrites it), for
+   * an adapter that takes renewed credentials without a restart.
+   */
+  adapter: (secrets: z.output<S>, latest: () => z.output<S>) => ChannelAdapter;
 }): Promise<void> {
   answerHelp(`usage: node services/${entry.channel}-executor/main.mjs
 
@@ -24,7 +29,9 @@ most once with the credentials in OPS_SECRETS_FILE, and appends a receipt.
 ${EXECUTOR_ENV_HELP}`);
   const log = createLogger(`${entry.channel}-executor`);
   return runServiceProcess(() => {
-    const secrets = loadSecretsFile(process.env.OPS_SECRETS_FILE, entry.secrets);
-    return new Executor(entry.adapter(secrets), executorOptionsFromEnv(entry.channel), log);
+    const path = process.env.OPS_SECRETS_FILE;
+    const secrets = loadSecretsFile(path, entry.secrets);
+    const latest = watchSecretsFile(path ?? '', entry.secrets, secrets, log);
+    return new Executor(entry.adapter(secrets, latest), executorOptionsFromEnv(entry.channel), log);
   }, log);
 }

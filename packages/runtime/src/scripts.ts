@@ -12,6 +12,7 @@ declare module 'ioredis' {
     opsExtend(...args: ScriptArg[]): Result<unknown[], Context>;
     opsDeadletter(...args: ScriptArg[]): Result<unknown[], Context>;
     opsMark(...args: ScriptArg[]): Result<unknown[], Context>;
+    opsAccountStatus(...args: ScriptArg[]): Result<number, Context>;
   }
 }
 
@@ -22,6 +23,7 @@ const SCRIPTS = {
   opsExtend: { file: 'extend.lua', numberOfKeys: 2 },
   opsDeadletter: { file: 'deadletter.lua', numberOfKeys: 2 },
   opsMark: { file: 'mark.lua', numberOfKeys: 2 },
+  opsAccountStatus: { file: 'account-status.lua', numberOfKeys: 1 },
 };
 
 /** Defines the runtime's Lua scripts on a client once. */

@@ -14,12 +14,16 @@ describe('executorOptionsFromEnv', () => {
       OPS_LEASE_TTL_MS: '2000',
       OPS_REDIS_AUTO_PIPELINING: '0',
       OPS_METRICS_PORT: '',
+      OPS_ACCOUNT_CHECK_MS: '60000',
+      OPS_REAUTH_CHECK_MS: '5000',
     });
     expect(options).toEqual({
       channel: 'x',
       concurrency: 8,
       leaseTtlMs: 2000,
       autoPipelining: false,
+      accountCheckMs: 60_000,
+      reauthCheckMs: 5000,
       redisUrl: 'redis://127.0.0.1:6379',
     });
     const { redisUrl: _, ...rest } = options;

@@ -1,4 +1,4 @@
-import { isNonRetryable, isOutcomeUnknown, isRetryAfter } from '@agent-ops/contracts/errors';
+import { isNeedsReauth, isNonRetryable, isOutcomeUnknown, isRetryAfter } from '@agent-ops/contracts/errors';
 import { describe, expect, it } from 'vitest';
 import { classifyHttp, classifyNoAnswer, type HttpAnswer, PAYMENT_RETRY_MS } from '../src/http-outcome.ts';
 import { isNotSent } from '../src/not-sent.ts';
@@ -57,6 +57,21 @@ describe('classifyHttp', () => {
       code: 'unauthorized',
     });
     expect(outcome(answer(400, { loginRefused: true, login: false }))).toMatchObject({ code: 'http_400' });
+  });
+
+  it('a refused login a person renews (holdOnRefusedLogin): needs_reauth, for a 401 and a read refusal alike', () => {
+    for (const err of [
+      answer(401, { holdOnRefusedLogin: true, detail: 'Unauthorized' }),
+      answer(400, { holdOnRefusedLogin: true, loginRefused: true, detail: 'invalid_grant' }),
+    ]) {
+      expect(isNeedsReauth(err)).toBe(true);
+      expect(isNonRetryable(err)).toBe(false);
+      expect(err.code).toBe('needs_reauth');
+    }
+    // Not a login: a plain refusal still, whatever the channel would do with a login's.
+    expect(outcome(answer(401, { holdOnRefusedLogin: true, login: false }))).toMatchObject({
+      code: 'http_401',
+    });
   });
 
   it('a payment refusal the channel read (402): not done, waiting long, or as Retry-After says', () => {

@@ -4,13 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signApproval } from '@agent-ops/contracts/approval-signature';
 import { fieldsToRecord } from '@agent-ops/contracts/codec';
-import { NonRetryableError, OutcomeUnknownError, RetryAfterError } from '@agent-ops/contracts/errors';
+import {
+  NeedsReauthError,
+  NonRetryableError,
+  OutcomeUnknownError,
+  RetryAfterError,
+} from '@agent-ops/contracts/errors';
 import type { Intent } from '@agent-ops/contracts/intent';
 import { type ChannelKeys, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
 import { deadletters, pendingCount, receipts } from '@agent-ops/testkit/streams';
+import { waitFor } from '@agent-ops/testkit/wait';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { AccountHealthBoard } from '../src/account-health.ts';
 import type { ChannelAdapter, EffectResult, ReconcileResult } from '../src/adapter.ts';
 import { Breakers } from '../src/breakers.ts';
 import type { DeferArgs } from '../src/later.ts';
@@ -39,6 +46,8 @@ class ScriptedAdapter implements ChannelAdapter {
   readonly reconciles: Step<ReconcileResult>[] = [];
   performed = 0;
   reconciled = 0;
+  /** Set by a test: the adapter can check a login, which is what lets a held account's work wait. */
+  checkAccount?: (account: string) => Promise<void>;
 
   hasAccount(account: string): boolean {
     return account === 'acme';
@@ -76,6 +85,7 @@ type Rig = {
   limits: RateLimits;
   gateFile: string;
   localGate: LocalGate;
+  health: AccountHealthBoard;
   /** Appends an intent and reads it as this consumer would. */
   deliver(intent: object): Promise<StreamMessage>;
   /** What Later would append when the delay is over, read back as the next entry. */
@@ -102,6 +112,7 @@ async function rig(options: Partial<ExecutorOptionsInput> = {}): Promise<Rig> {
   const deferred: DeferArgs[] = [];
   const gateFile = join(mkdtempSync(join(tmpdir(), 'gate-')), 'gate.json');
   const localGate = new LocalGate(gateFile, log);
+  const health = new AccountHealthBoard(redis, keys, 'c1', log);
   const processor = new IntentProcessor({
     ledger,
     adapter,
@@ -116,6 +127,7 @@ async function rig(options: Partial<ExecutorOptionsInput> = {}): Promise<Rig> {
     localGate,
     approvalKeys: new Map([['k1', coordinatorKey.publicKey]]),
     metrics: new MetricsRelay(),
+    health,
     log,
   });
   const read = async (fields: string[]): Promise<StreamMessage> => {
@@ -144,6 +156,7 @@ async function rig(options: Partial<ExecutorOptionsInput> = {}): Promise<Rig> {
     limits,
     gateFile,
     localGate,
+    health,
     deliver: (intent) => read(['intent', JSON.stringify(intent)]),
     redeliver: (d) => read(d.fields),
   };
@@ -419,6 +432,106 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
     const [dl] = await deadletters(redis, r.prefix, 'x');
     expect(dl?.reason).toMatch(/payload\.text/);
     expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+});
+
+describe('IntentProcessor: an account whose login was refused holds its work', () => {
+  async function refusedRig(options: Partial<ExecutorOptionsInput> = {}) {
+    const r = await rig({
+      reauthCheckMs: 5000,
+      breaker: { volumeThreshold: 1, errorThresholdPercentage: 1, resetTimeoutMs: 60_000 },
+      ...options,
+    });
+    r.adapter.checkAccount = async () => {};
+    return r;
+  }
+  const refusal = () => new NeedsReauthError("X refused the account's login (401) for s3cret-value");
+
+  it('held, not failed: no receipt, no deadletter, the attempt taken back, the breaker closed, the account needs_reauth', async () => {
+    const r = await refusedRig();
+    const intent = post();
+    r.adapter.performs.push(refusal());
+    expect(await r.processor.handle(await r.deliver(intent))).toBe('settled');
+    const s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], armed: null, lease: null, attempts: 0, pending: 0 });
+    expect(await deadletters(redis, r.prefix, 'x')).toHaveLength(0);
+    expect(await redis.hget(r.keys.breakers, 'acme')).toBeNull();
+    const record = JSON.parse((await redis.hget(r.keys.accounts, 'acme')) ?? '{}');
+    expect(record).toMatchObject({ status: 'needs_reauth', by: 'c1' });
+    expect(record.reason).toMatch(/refused the account's login \(401\)/);
+    expect(JSON.stringify(record)).not.toContain('s3cret-value');
+    expect(JSON.parse((await redis.hget(r.keys.held, intent.idempotencyKey)) ?? '{}')).toMatchObject({
+      account: 'acme',
+    });
+    expect(r.deferred[0]?.delayMs).toBe(5000);
+    expect(fieldsToRecord(r.deferred[0]?.fields ?? []).held).toBe('1');
+  });
+
+  it("the account's other intents and the held copies wait without a call; once the login is ok, each goes on once", async () => {
+    const r = await refusedRig();
+    const [first, second] = [post(), post()];
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.deliver(first));
+    await r.processor.handle(await r.deliver(second));
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect(r.adapter.performed).toBe(1);
+    expect(await redis.hlen(r.keys.held)).toBe(2);
+    // Held time is not retry time: each wait moves the first try on by as long.
+    const firstTried = Number(fieldsToRecord(r.deferred[0]?.fields ?? []).firstTriedAt);
+    expect(Number(fieldsToRecord(r.deferred[2]?.fields ?? []).firstTriedAt)).toBe(firstTried + 5000);
+
+    await r.health.record('acme', 'ok', null);
+    r.adapter.performs.push(done('201'), done('202'));
+    expect(await r.processor.handle(await r.redeliver(r.deferred[2] as DeferArgs))).toBe('settled');
+    expect(await r.processor.handle(await r.redeliver(r.deferred[1] as DeferArgs))).toBe('settled');
+    expect(r.adapter.performed).toBe(3);
+    for (const key of [first.idempotencyKey, second.idempotencyKey]) {
+      const s = await state(r, key);
+      expect(s.receipts).toMatchObject([{ status: 'succeeded', attempts: 1 }]);
+    }
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+  });
+
+  it('a held intent waits no longer than its expiresAt, which policy then honours with a rejection', async () => {
+    const r = await refusedRig({ reauthCheckMs: 600_000 });
+    const expiresAt = Date.now() + 300;
+    const intent = post({ expiresAt: new Date(expiresAt).toISOString() });
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.deliver(intent));
+    expect(r.deferred[0]?.delayMs).toBeLessThanOrEqual(301);
+    // Later would bring it back once the expiry has passed.
+    await waitFor(() => Date.now() > expiresAt, 'the intent to expire');
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([{ status: 'rejected' }]);
+    expect(r.adapter.performed).toBe(1);
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+  });
+
+  it('refused while reconcile asks about an attempt in doubt: held, still armed, asked again once the login works', async () => {
+    const r = await refusedRig();
+    const intent = post();
+    r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+    r.adapter.reconciles.push(refusal(), { outcome: 'done', result: done('401') });
+    await r.processor.handle(await r.deliver(intent));
+    let s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], lease: null, pending: 0 });
+    expect(s.armed).not.toBeNull();
+    expect(JSON.parse((await redis.hget(r.keys.accounts, 'acme')) ?? '{}').status).toBe('needs_reauth');
+    await r.health.record('acme', 'ok', null);
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    s = await state(r, intent.idempotencyKey);
+    expect(s.receipts).toMatchObject([{ status: 'succeeded', externalId: '401' }]);
+    expect(r.adapter.performed).toBe(1);
+  });
+
+  it('without a login check in the adapter, each intent calls, and a success marks the account ok', async () => {
+    const r = await rig();
+    await r.health.record('acme', 'needs_reauth', 'refused earlier');
+    const intent = post();
+    r.adapter.performs.push(done('301'));
+    await r.processor.handle(await r.deliver(intent));
+    expect((await state(r, intent.idempotencyKey)).receipts).toMatchObject([{ status: 'succeeded' }]);
+    expect(JSON.parse((await redis.hget(r.keys.accounts, 'acme')) ?? '{}')).toMatchObject({ status: 'ok' });
   });
 });
 

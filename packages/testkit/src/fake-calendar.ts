@@ -224,6 +224,7 @@ export class FakeCalendar {
   private readonly accessTokenTtlSec: number;
   private readonly deletedGet: 'cancelled' | 'gone';
   private readonly accessTokens = new Map<string, { account: string; expiresAt: number }>();
+  private readonly revokedGrants = new Set<string>();
   private readonly faults = new FaultRules<FakeCalendarFault>({
     method: 'POST',
     path: /^\/calendar\/v3\/calendars\/[^/]+\/events$/,
@@ -292,6 +293,24 @@ export class FakeCalendar {
     if (!event) throw new Error(`no event ${eventId} in ${calendarId}`);
     applyFields(event, fields);
     touch(event);
+  }
+
+  /**
+   * The grant is revoked, as Google does to the refresh tokens of an app left in "Testing"
+   * after 7 days, or a person does in their account's security page: the token endpoint
+   * answers 400 `invalid_grant` ("Token has been expired or revoked.") for it, and the
+   * access tokens issued under the grant stop working with it (developers.google.com/
+   * identity/protocols/oauth2, "Refresh token expiration").
+   */
+  revokeGrant(refreshToken: string): void {
+    this.revokedGrants.add(refreshToken);
+    const account = this.refreshTokens[refreshToken];
+    for (const [token, t] of this.accessTokens) if (t.account === account) this.accessTokens.delete(token);
+  }
+
+  /** The grant is good again: what a person's `ops login` amounts to, for a test. */
+  restoreGrant(refreshToken: string): void {
+    this.revokedGrants.delete(refreshToken);
   }
 
   /** Insert, patch, update and delete calls on events (token calls excluded). */
@@ -403,7 +422,13 @@ export class FakeCalendar {
     if (this.client && (form.client_id !== this.client.id || form.client_secret !== this.client.secret)) {
       return { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } };
     }
-    const account = form.refresh_token ? this.refreshTokens[form.refresh_token] : undefined;
+    const refresh = form.refresh_token;
+    const account = refresh && !this.revokedGrants.has(refresh) ? this.refreshTokens[refresh] : undefined;
+    if (refresh && this.revokedGrants.has(refresh))
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+      };
     if (!account) return { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } };
     const accessToken = `ya29.fake-${randomBytes(12).toString('hex')}`;
     this.accessTokens.set(accessToken, { account, expiresAt: Date.now() + this.accessTokenTtlSec * 1000 });

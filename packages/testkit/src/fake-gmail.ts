@@ -116,6 +116,7 @@ export class FakeGmail {
   url = '';
   private readonly o: FakeGmailOptions;
   private readonly accessTokens = new Map<string, { account: string; expiresAt: number }>();
+  private readonly revokedGrants = new Set<string>();
   private readonly faults = new FaultRules<FakeGmailFault>({ method: 'GET', path: LIST_PATH });
   private readonly server = new LoopbackServer((req, res) => void this.handle(req, res));
 
@@ -148,6 +149,24 @@ export class FakeGmail {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /**
+   * The grant is revoked, as Google does to the refresh tokens of an app left in "Testing"
+   * after 7 days, or a person does in their account's security page: the token endpoint
+   * answers 400 `invalid_grant` ("Token has been expired or revoked.") for it, and the
+   * access tokens issued under the grant stop working with it (developers.google.com/
+   * identity/protocols/oauth2, "Refresh token expiration").
+   */
+  revokeGrant(refreshToken: string): void {
+    this.revokedGrants.add(refreshToken);
+    const account = this.o.refreshTokens[refreshToken];
+    for (const [token, t] of this.accessTokens) if (t.account === account) this.accessTokens.delete(token);
+  }
+
+  /** The grant is good again: what a person's `ops login` amounts to, for a test. */
+  restoreGrant(refreshToken: string): void {
+    this.revokedGrants.delete(refreshToken);
   }
 
   /** The account an access token was issued to, while it is valid: for FakeSmtp's `xoauth2`. */
@@ -241,7 +260,13 @@ export class FakeGmail {
     const c = this.o.client;
     if (c && (form.client_id !== c.id || form.client_secret !== c.secret))
       return { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } };
-    const account = form.refresh_token ? this.o.refreshTokens[form.refresh_token] : undefined;
+    const refresh = form.refresh_token;
+    const account = refresh && !this.revokedGrants.has(refresh) ? this.o.refreshTokens[refresh] : undefined;
+    if (refresh && this.revokedGrants.has(refresh))
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+      };
     if (!account) return { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } };
     const ttl = this.o.accessTokenTtlSec ?? 3599;
     const accessToken = `ya29.fake-${randomBytes(12).toString('hex')}`;

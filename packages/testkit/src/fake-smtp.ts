@@ -59,6 +59,17 @@ export type FakeSmtpCall = {
   outcome?: 'dropped' | 'hung';
 };
 
+type Entry = {
+  call: FakeSmtpCall;
+  fault: FakeSmtpFault | null;
+  /** The transaction has drawn its fault (or took one at connect, for connect or auth). */
+  transactionDrawn: boolean;
+};
+
+function isLoginFault(f: FakeSmtpFault): boolean {
+  return f.kind === 'reply' && (f.stage === 'connect' || f.stage === 'auth');
+}
+
 /** A scripted fault for the next transaction. */
 export type FakeSmtpFault =
   /** Answer `code` (4xx temporary, 5xx permanent) at that stage; a 421 also closes the connection. */
@@ -127,10 +138,20 @@ export class FakeSmtp {
   private server: SMTPServer | undefined;
   private readonly sockets = new Set<Socket>();
   /** The transaction in progress per session id, with the fault it drew. */
-  private readonly current = new Map<string, { call: FakeSmtpCall; fault: FakeSmtpFault | null }>();
+  private readonly current = new Map<string, Entry>();
+
+  /**
+   * Changes (or, with null, removes) a user's password, as when a person changes it at the
+   * provider: the old one then gets 535 to AUTH, and a login with the new one works.
+   */
+  setPassword(user: string, password: string | null): void {
+    if (password === null) delete this.users[user];
+    else this.users[user] = password;
+  }
 
   constructor(options: FakeSmtpOptions = {}) {
-    this.users = options.users ?? {};
+    // A copy: setPassword changes this server's users, not the caller's object.
+    this.users = { ...options.users };
     this.latencyMs = options.latencyMs ?? 0;
     this.name = options.name ?? 'fake-smtp.test';
     this.size = options.size;
@@ -206,10 +227,7 @@ export class FakeSmtp {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
   }
 
-  private begin(
-    session: SMTPServerSession,
-    atConnect: boolean,
-  ): { call: FakeSmtpCall; fault: FakeSmtpFault | null } {
+  private begin(session: SMTPServerSession, atConnect: boolean): Entry {
     const call: FakeSmtpCall = {
       sessionId: session.id,
       at: Date.now(),
@@ -220,14 +238,24 @@ export class FakeSmtp {
       accepted: false,
     };
     this.calls.push(call);
-    // A transaction on a kept connection is past connect and auth: leave faults for those queued.
-    const index = this.faults.findIndex(
-      (f) => atConnect || f.kind !== 'reply' || (f.stage !== 'connect' && f.stage !== 'auth'),
-    );
-    const fault = index >= 0 ? (this.faults.splice(index, 1)[0] ?? null) : null;
-    const entry = { call, fault };
+    // A connection takes a fault at connect only when the next one is for connect or auth; a
+    // transaction's fault waits for its MAIL FROM, so a connection that only logs in and quits
+    // (nodemailer's verify, an account check) leaves it for the next message, as it should.
+    const head = this.faults[0];
+    const fault = atConnect
+      ? head && isLoginFault(head)
+        ? (this.faults.shift() ?? null)
+        : null
+      : this.drawTransactionFault();
+    const entry = { call, fault, transactionDrawn: !atConnect || fault !== null };
     this.current.set(session.id, entry);
     return entry;
+  }
+
+  /** A transaction is past connect and auth: faults for those stay queued for a new connection. */
+  private drawTransactionFault(): FakeSmtpFault | null {
+    const index = this.faults.findIndex((f) => !isLoginFault(f));
+    return index >= 0 ? (this.faults.splice(index, 1)[0] ?? null) : null;
   }
 
   private userOf(session: SMTPServerSession): string | null {
@@ -235,7 +263,7 @@ export class FakeSmtp {
   }
 
   /** Throws the scripted reply for `stage` when the transaction drew one. */
-  private replyFault(entry: { call: FakeSmtpCall; fault: FakeSmtpFault | null }, stage: FakeSmtpStage): void {
+  private replyFault(entry: Entry, stage: FakeSmtpStage): void {
     const f = entry.fault;
     if (f?.kind !== 'reply' || f.stage !== stage) return;
     const message = f.message ?? (f.code >= 500 ? 'Error: refused (scripted)' : 'Try again later (scripted)');
@@ -288,6 +316,10 @@ export class FakeSmtp {
     let entry = this.current.get(session.id);
     // A new transaction after a finished one (or after RSET) on the same connection.
     if (!entry || entry.call.mailFrom !== null) entry = this.begin(session, false);
+    else if (!entry.transactionDrawn) {
+      entry.fault = this.drawTransactionFault();
+      entry.transactionDrawn = true;
+    }
     entry.call.stage = 'mail';
     entry.call.user = this.userOf(session);
     entry.call.mailFrom = address.address;

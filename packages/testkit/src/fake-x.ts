@@ -67,6 +67,8 @@ export class FakeX {
   /** Called when a request has taken effect, before it is answered: where a test can crash things. */
   onAct: ((call: FakeXCall) => void | Promise<void>) | null = null;
   private readonly users: Record<string, FakeXUser>;
+  /** Tokens refused as X refuses an expired or revoked one (401), until restored. */
+  private readonly revoked = new Set<string>();
   private readonly rateLimit: FakeXOptions['rateLimit'];
   readonly oauth: FakeXOAuth | null;
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
@@ -130,6 +132,20 @@ export class FakeX {
     this.posts.timelineLagMs = ms;
   }
 
+  /**
+   * The token stops working, as when its grant is revoked or an OAuth 2.0 access token
+   * passes its 2 hours: every request with it answers 401 (docs.x.com "fundamentals/
+   * authentication/oauth-2-0/authorization-code").
+   */
+  revokeToken(token: string): void {
+    this.revoked.add(token);
+  }
+
+  /** The token works again: what a person's `ops login` amounts to, for a test. */
+  restoreToken(token: string): void {
+    this.revoked.delete(token);
+  }
+
   postCalls(): FakeXCall[] {
     return this.calls.filter((c) => c.method === 'POST' && c.path === '/2/tweets');
   }
@@ -139,7 +155,7 @@ export class FakeX {
     const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
     const oauth = /oauth_token="([^"]+)"/.exec(auth)?.[1];
     const token = bearer ?? (oauth ? decodeURIComponent(oauth) : undefined);
-    if (!token) return null;
+    if (!token || this.revoked.has(token)) return null;
     // An OAuth 2.0 token of the token endpoint counts only while it is valid (expired or revoked: 401).
     return this.users[token] ?? (bearer ? this.oauth?.userOfBearer(bearer) : null) ?? null;
   }

@@ -22,7 +22,7 @@ export type ProxyCall = {
   body: string;
   at: number;
   /** What the server answered (absent when the request was held, dropped, or answered by a fault). */
-  upstream?: { status: number; headers: Record<string, string> };
+  upstream?: { status: number; headers: Record<string, string>; body: string };
   /** The server carried out a write (a 2xx to PUT, DELETE, ...): an effect, answered or not. */
   acted: boolean;
   /** When the server's answer to that write came back (epoch ms). */
@@ -106,7 +106,11 @@ export class FaultProxy {
     } catch {
       return void req.socket.destroy();
     }
-    call.upstream = { status: upstream.status, headers: upstream.headers };
+    call.upstream = {
+      status: upstream.status,
+      headers: upstream.headers,
+      body: upstream.body.toString('utf8'),
+    };
     if (WRITES.has(method) && upstream.status >= 200 && upstream.status < 300) {
       call.acted = true;
       call.actedAt = Date.now();

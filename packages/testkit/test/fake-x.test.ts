@@ -125,4 +125,23 @@ describe('the fake X renders text as X does', () => {
     }
     expect(fake.postsWithText('paid')).toHaveLength(0);
   });
+
+  it('a revoked token gets 401 for everything, as an expired one does, until it is restored', async () => {
+    fake.revokeToken('tok-a');
+    try {
+      for (const answer of [
+        await x<unknown>('tok-a', 'GET', '/2/users/me'),
+        await x<unknown>('tok-a', 'POST', '/2/tweets', { text: 'revoked' }),
+      ]) {
+        expect(answer).toEqual({
+          status: 401,
+          body: { title: 'Unauthorized', detail: 'Unauthorized', type: 'about:blank', status: 401 },
+        });
+      }
+    } finally {
+      fake.restoreToken('tok-a');
+    }
+    expect(fake.postsWithText('revoked')).toHaveLength(0);
+    expect((await x<unknown>('tok-a', 'GET', '/2/users/me')).status).toBe(200);
+  });
 });

@@ -5,6 +5,7 @@ import type { ChannelAdapter, EffectResult, ReconcileResult } from '@agent-ops/r
 // (loading googleapis took 1.5 s and 176 MB before the executor could start); and loaded on
 // the first call, since even the one API is a sixth of the executor's start-up.
 import type { calendar_v3 } from '@googleapis/calendar';
+import type { OAuth2Client } from 'google-auth-library';
 import type { CalendarAccount } from './calendar-secrets.ts';
 import { updateEvent } from './calendar-update.ts';
 import { BASELINE_PROPERTY, baselineOf, currentValues, eventBody } from './event-fields.ts';
@@ -14,7 +15,11 @@ import { meetRequest } from './meet.ts';
 import { sendUpdatesFor } from './send-updates.ts';
 
 export type CalendarAdapterOptions = {
-  accounts: Map<string, CalendarAccount>;
+  /**
+   * The accounts, or how to get them as they are now (the secrets file, re-read when `ops
+   * login` rewrites it): an account whose credentials changed gets a new client.
+   */
+  accounts: Map<string, CalendarAccount> | (() => Map<string, CalendarAccount>);
   /** GOOGLE_API_ROOT_URL: the Calendar API's root (a fake in tests); must be set per client. */
   rootUrl?: string;
   /** GOOGLE_OAUTH_TOKEN_URL: where refresh tokens are exchanged. */
@@ -30,36 +35,67 @@ type CalendarIntent = ChannelIntent<'calendar'>;
  */
 export class CalendarAdapter implements ChannelAdapter<'calendar'> {
   readonly channel = 'calendar' as const;
-  private readonly clients = new Map<string, calendar_v3.Calendar>();
+  /** Per account, the client and auth made from its credentials as they were then. */
+  private readonly clients = new Map<
+    string,
+    { from: CalendarAccount; client: calendar_v3.Calendar; auth: OAuth2Client }
+  >();
   private readonly o: CalendarAdapterOptions;
+  /** Every secret value seen, old ones too: an answer to a call made before a reload may name one. */
+  private readonly secrets = new Set<string>();
 
   constructor(options: CalendarAdapterOptions) {
     this.o = options;
   }
 
+  private get accounts(): Map<string, CalendarAccount> {
+    const { accounts } = this.o;
+    return typeof accounts === 'function' ? accounts() : accounts;
+  }
+
   hasAccount(account: string): boolean {
-    return this.o.accounts.has(account);
+    return this.accounts.has(account);
   }
 
   rateLimitGroup(): string {
     return 'write';
   }
 
+  accountNames(): readonly string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /**
+   * A token refresh: what proves the grant still stands (a revoked or expired refresh token
+   * answers 400 invalid_grant), with no effect on any calendar.
+   */
+  async checkAccount(account: string): Promise<void> {
+    await this.client(account);
+    try {
+      await this.clients.get(account)?.auth.refreshAccessToken();
+    } catch (err) {
+      throw classifyGoogleError(err, true);
+    }
+  }
+
   secretValues(): readonly string[] {
-    return [...this.o.accounts.values()].flatMap((a) => [a.clientSecret, a.refreshToken]);
+    for (const a of this.accounts.values())
+      for (const s of [a.clientSecret, a.refreshToken]) this.secrets.add(s);
+    return [...this.secrets];
   }
 
   private async client(account: string): Promise<calendar_v3.Calendar> {
-    let client = this.clients.get(account);
-    if (client) return client;
-    const a = this.o.accounts.get(account);
+    const a = this.accounts.get(account);
     if (!a) throw new NonRetryableError(`account ${account} has no calendar credentials`, 'unknown_account');
+    // The same credentials (the very object, until the secrets file is re-read): the same client.
+    const existing = this.clients.get(account);
+    if (existing?.from === a) return existing.client;
     const [{ calendar }, { OAuth2Client }] = await Promise.all([
       import('@googleapis/calendar'),
       import('google-auth-library'),
     ]);
     const cached = this.clients.get(account);
-    if (cached) return cached;
+    if (cached?.from === a) return cached.client;
     const auth = new OAuth2Client({
       clientId: a.clientId,
       clientSecret: a.clientSecret,
@@ -68,14 +104,14 @@ export class CalendarAdapter implements ChannelAdapter<'calendar'> {
     });
     // Only the refresh token: with an access token and no expiry, the client re-sends after a 401/403.
     auth.setCredentials({ refresh_token: a.refreshToken });
-    client = calendar({
+    const client = calendar({
       version: 'v3',
       auth,
       retry: false,
       timeout: a.timeoutMs,
       ...(this.o.rootUrl ? { rootUrl: this.o.rootUrl } : {}),
     });
-    this.clients.set(account, client);
+    this.clients.set(account, { from: a, client, auth });
     return client;
   }
 

@@ -50,6 +50,9 @@ export function classifyGoogleError(err: unknown, idempotent: boolean): Error {
       headers: e.response?.headers as HeaderSource | undefined,
       idempotent,
       login: true,
+      // A revoked grant (an app in "Testing" loses its refresh tokens after 7 days) is renewed
+      // by `ops login`: the account's intents wait for it instead of failing.
+      holdOnRefusedLogin: true,
       // Calendar meters with 403 rateLimitExceeded or userRateLimitExceeded as often as with 429.
       rateLimited: status === 403 && /rateLimitExceeded/.test(reason),
       // A revoked or expired refresh token: the token endpoint answers 400 invalid_grant.

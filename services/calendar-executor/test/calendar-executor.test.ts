@@ -1,4 +1,5 @@
 import { parseIntentJson } from '@agent-ops/contracts/codec';
+import { channelKeys } from '@agent-ops/contracts/keys';
 import { FakeCalendar } from '@agent-ops/testkit/fake-calendar';
 import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
@@ -15,36 +16,44 @@ let fake: FakeCalendar;
 const harness = new ExecutorHarness(url);
 
 beforeAll(async () => {
-  fake = await new FakeCalendar({ refreshTokens: { 'refresh-acme': 'ops@acme.example' } }).start();
+  fake = await new FakeCalendar({
+    // The second is the grant a new `ops login` gets.
+    refreshTokens: { 'refresh-acme': 'ops@acme.example', 'refresh-acme-2': 'ops@acme.example' },
+  }).start();
 });
 afterEach(async () => {
   await harness.closeAll();
   fake.clearFaults();
+  fake.restoreGrant('refresh-acme');
 });
 afterAll(async () => {
   await fake.stop();
   await redis.quit();
 });
 
-function adapter(refreshToken = 'refresh-acme') {
-  const account = CalendarAccountSchema.parse({
+function calendarAccount(refreshToken: string) {
+  return CalendarAccountSchema.parse({
     clientId: 'c',
     clientSecret: 'client-secret-9',
     refreshToken,
     timeoutMs: 3000,
   });
+}
+
+function adapter(refreshToken = 'refresh-acme') {
   return new CalendarAdapter({
-    accounts: new Map([['acme', account]]),
+    accounts: new Map([['acme', calendarAccount(refreshToken)]]),
     rootUrl: fake.rootUrl,
     tokenUrl: fake.tokenUrl,
   });
 }
 
-async function start(prefix: string, refreshToken?: string) {
+async function start(prefix: string, refreshToken?: string, extra: Record<string, unknown> = {}) {
   return harness.start(adapter(refreshToken), {
     prefix,
     leaseTtlMs: 3000,
     backoff: { baseMs: 50, maxMs: 100 },
+    ...extra,
   });
 }
 
@@ -136,13 +145,52 @@ describe('calendar-executor with the real googleapis client', () => {
     expect(fake.eventsWithSummary(`Limited ${prefix}`)).toHaveLength(1);
   });
 
-  it('a revoked refresh token fails at once, naming the cause and not the secret', async () => {
+  it('a revoked grant holds the account (needs_reauth, naming invalid_grant, no secret); after the login the event is created once', async () => {
     const prefix = testPrefix();
-    await start(prefix, 'refresh-revoked');
+    const k = channelKeys(prefix, 'calendar');
+    fake.revokeGrant('refresh-acme');
+    await start(prefix, undefined, { reauthCheckMs: 200 });
     await xaddIntent(redis, prefix, 'calendar', create(`auth-${prefix}`, `Auth ${prefix}`));
-    const [receipt] = await receiptsOf(prefix, 1);
-    expect(receipt).toMatchObject({ status: 'failed', error: { code: 'unauthorized' } });
-    expect(JSON.stringify(receipt)).not.toContain('refresh-revoked');
-    expect(JSON.stringify(receipt)).not.toContain('client-secret-9');
+    await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the intent held');
+    const record = JSON.parse((await redis.hget(k.accounts, 'acme')) ?? '{}');
+    expect(record).toMatchObject({ status: 'needs_reauth' });
+    expect(record.reason).toMatch(/invalid_grant/);
+    for (const secret of ['refresh-acme', 'client-secret-9'])
+      expect(JSON.stringify(record)).not.toContain(secret);
+    expect(await receipts(redis, prefix, 'calendar')).toHaveLength(0);
+    expect(await redis.xlen(k.deadletter)).toBe(0);
+
+    fake.restoreGrant('refresh-acme');
+    const [receipt] = await settledReceipts(redis, prefix, 'calendar', 1);
+    expect(receipt).toMatchObject({ status: 'succeeded', idempotencyKey: `auth-${prefix}` });
+    expect(fake.eventsWithSummary(`Auth ${prefix}`)).toHaveLength(1);
+    expect(JSON.parse((await redis.hget(k.accounts, 'acme')) ?? '{}')).toMatchObject({ status: 'ok' });
+  });
+
+  it('a grant renewed in the secrets (a new refresh token from ops login) is used without a restart: the held event is created once', async () => {
+    const prefix = testPrefix();
+    const k = channelKeys(prefix, 'calendar');
+    fake.revokeGrant('refresh-acme');
+    // As the secrets file is now (run-executor's watchSecretsFile in production).
+    let current = new Map([['acme', calendarAccount('refresh-acme')]]);
+    const live = new CalendarAdapter({
+      accounts: () => current,
+      rootUrl: fake.rootUrl,
+      tokenUrl: fake.tokenUrl,
+    });
+    await harness.start(live, {
+      prefix,
+      leaseTtlMs: 3000,
+      backoff: { baseMs: 50, maxMs: 100 },
+      reauthCheckMs: 200,
+    });
+    await xaddIntent(redis, prefix, 'calendar', create(`renewed-${prefix}`, `Renewed ${prefix}`));
+    await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the intent held');
+
+    current = new Map([['acme', calendarAccount('refresh-acme-2')]]);
+    const [receipt] = await settledReceipts(redis, prefix, 'calendar', 1);
+    expect(receipt).toMatchObject({ status: 'succeeded', idempotencyKey: `renewed-${prefix}` });
+    expect(fake.eventsWithSummary(`Renewed ${prefix}`)).toHaveLength(1);
+    for (const old of ['refresh-acme', 'refresh-acme-2']) expect(live.secretValues()).toContain(old);
   });
 });

@@ -79,6 +79,27 @@ export const CoordinatorConfigSchema = z
         token: z.string().min(1),
         /** `problems`: failed, rejected and unknown receipts; `all`: every receipt. */
         receipts: z.enum(['problems', 'all']).default('problems'),
+        /** The OpenClaw agent that gets the reports; list it in the gateway's hooks.allowedAgentIds. */
+        agentId: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1 to 64 characters of A-Z a-z 0-9 . _ -' })
+          .optional(),
+        /**
+         * The session a report lands in when its intent named none (`meta.sessionKey`); the
+         * gateway's hooks.defaultSessionKey applies when both are absent.
+         */
+        sessionKey: z.string().min(1).max(200).optional(),
+        /** Per attempt; above the 15 s OpenClaw may take to admit a hook, so an admission is never cut short. */
+        timeoutSeconds: z.number().min(16).max(300).default(30),
+        /** How long a report is retried while the gateway is away or failing; then it is recorded as undelivered. */
+        maxAgeHours: z.number().positive().max(720).default(24),
+        /** The wait between attempts: doubling from baseMs, capped at maxMs, with jitter. */
+        backoff: z
+          .strictObject({
+            baseMs: z.int().min(1).default(1000),
+            maxMs: z.int().min(1).default(300_000),
+          })
+          .default({ baseMs: 1000, maxMs: 300_000 }),
       })
       .optional(),
     /** Optional: tell people (ntfy, Telegram, Slack, email) of approvals, failures and outages. */

@@ -1,10 +1,13 @@
 import { CHANNELS } from '@agent-ops/contracts/channels';
-import { INTENT_STATES } from '@agent-ops/contracts/intent-record';
+import { AUDIT_ACTIONS, INTENT_STATES } from '@agent-ops/contracts/intent-record';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import type { Cluster, Redis } from 'ioredis';
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/** The coordinator's Prometheus metrics: intents per state (read on scrape) and decisions made. */
+/**
+ * The coordinator's Prometheus metrics: intents per state and reports the agent never got
+ * (read on scrape), and decisions made (every action's series there at 0 from the start).
+ */
 export class CoordinatorMetrics {
   readonly registry = new Registry();
   private readonly decisionCounter: Counter<'action'>;
@@ -24,12 +27,25 @@ export class CoordinatorMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'ops_agent_hook_undelivered',
+      help: "Reports to the agent's gateway given up (refused for good, or out of time), kept per channel",
+      labelNames: ['channel'],
+      registers,
+      async collect() {
+        const lengths = await Promise.all(
+          CHANNELS.map((c) => redis.xlen(channelKeys(prefix, c).hookUndelivered)),
+        );
+        for (const [i, channel] of CHANNELS.entries()) this.set({ channel }, lengths[i] ?? 0);
+      },
+    });
     this.decisionCounter = new Counter({
       name: 'ops_decisions_total',
       help: 'Audited decisions, by action',
       labelNames: ['action'],
       registers,
     });
+    for (const action of AUDIT_ACTIONS) this.decisionCounter.inc({ action }, 0);
   }
 
   decision(action: string): void {

@@ -3,7 +3,8 @@ import { CHANNELS } from '@agent-ops/contracts/channels';
 import { createLogger, type Logger } from '@agent-ops/runtime/logger';
 import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import type { FastifyInstance } from 'fastify';
-import { AgentHook } from './agent-hook.ts';
+import { AgentHook } from './agent-hook/agent-hook.ts';
+import { submittingSession } from './agent-hook/submitting-session.ts';
 import { Alerts } from './alerts/alerts.ts';
 import { ApprovalSigner } from './approval-signer.ts';
 import { AuditLog } from './audit-log.ts';
@@ -53,7 +54,9 @@ export class Coordinator {
     };
     this.app = buildHttpApi(this.ctx);
     this.hook = config.agentHook
-      ? new AgentHook(config.agentHook, config.redisUrl, config.prefix, log)
+      ? new AgentHook(config.agentHook, config.redisUrl, config.prefix, log, (channel, key) =>
+          submittingSession(this.ctx.store, channel, key),
+        )
       : null;
     this.backups = config.backup
       ? new Backups(config.redisUrl, redis, config.prefix, config.backup, log)

@@ -3,6 +3,7 @@ import { fieldsToRecord } from '@agent-ops/contracts/codec';
 import { COORDINATOR_GROUP, channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import { type RedisTransport, redisTransport } from '@agent-ops/runtime/redis-transport';
 import type { CoordinatorContext } from './context.ts';
+import { accountChecks } from './doctor-accounts.ts';
 
 /** `warn`: worth a person's attention, yet not a failure (`ops doctor` still exits 0). */
 /** An executor whose heartbeat (every 5 s) is older than this is taken for gone. */
@@ -105,6 +106,7 @@ export async function doctor(ctx: CoordinatorContext): Promise<Check[]> {
         ok: Number(own.pending) < 1000,
         detail: `${own.pending} receipts not yet projected, lag ${own.lag ?? 'n/a'}`,
       });
+    checks.push(...(await accountChecks(ctx.redis, ctx.config.prefix, channel)));
   }
   const gated = Object.keys(ctx.config.approval.accounts);
   checks.push({

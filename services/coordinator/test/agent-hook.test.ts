@@ -1,62 +1,59 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FakeOpenClawHooks } from '@agent-ops/testkit/fake-openclaw-hooks';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { post, World } from './world.ts';
 
-type Hit = { auth: string | undefined; body: { message: string; name: string; wakeMode: string } };
-const hits: Hit[] = [];
-let failuresLeft = 1;
-const gateway = createServer((req: IncomingMessage, res) => {
-  let raw = '';
-  req.on('data', (c: Buffer) => {
-    raw += c.toString();
-  });
-  req.on('end', () => {
-    if (failuresLeft > 0) {
-      failuresLeft -= 1;
-      res.writeHead(503).end();
-      return;
-    }
-    hits.push({ auth: req.headers.authorization, body: JSON.parse(raw) });
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
+const gateway = new FakeOpenClawHooks({
+  token: 'hooks-token-abc',
+  allowedAgentIds: ['ops'],
+  allowRequestSessionKey: true,
+  allowedSessionKeyPrefixes: ['hook:', 'agent:ops:'],
 });
 
 let w: World;
 beforeAll(async () => {
-  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/hooks/agent`;
+  await gateway.start();
   w = await new World(inject('redisUrl')).start(
     {},
-    { agentHook: { url, token: 'hooks-token-abc', receipts: 'problems' } },
+    {
+      agentHook: {
+        url: gateway.hookUrl,
+        token: 'hooks-token-abc',
+        receipts: 'problems',
+        agentId: 'ops',
+        sessionKey: 'hook:agent-ops',
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
+    },
   );
 });
 afterAll(async () => {
   await w.stop();
-  gateway.close();
+  await gateway.stop();
 });
 
 describe("receipts reported to OpenClaw's /hooks/agent", () => {
-  it('reports failed, rejected and unknown receipts (not successes), retrying when the gateway fails', async () => {
+  it('reports failed, rejected and unknown receipts (not successes) to the session that asked, retrying when the gateway fails', async () => {
+    gateway.inject({ kind: 'status', status: 503 });
     w.fake.inject({ kind: 'status', status: 400 });
-    await w.producer.submit(post('hook-fail', 'refused by X', 'personal'));
+    await w.producer.submit(
+      post('hook-fail', 'refused by X', 'personal', { meta: { sessionKey: 'agent:ops:telegram:dm:7' } }),
+    );
     await w.producer.submit(post('hook-ok', 'fine', 'personal'));
     await w.producer.submit(post('hook-nope', 'rejected by a person'));
     await w.operator.reject('hook-nope', 'not today');
-    const got = await waitFor(() => (hits.length >= 2 ? hits : undefined), 'two reports', 20_000);
-    expect(
-      got.every(
-        (h) =>
-          h.auth === 'Bearer hooks-token-abc' && h.body.name === 'agent-ops' && h.body.wakeMode === 'now',
-      ),
-    ).toBe(true);
-    const message = (key: string) =>
-      got.map((h) => h.body.message).find((m) => m.includes(`(idempotencyKey ${key})`));
-    expect(message('hook-fail')).toMatch(/failed: http_400.*needs a new idempotencyKey/);
-    expect(message('hook-nope')).toMatch(/rejected: rejected_by_person: not today/);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(hits.some((h) => h.body.message.includes('hook-ok'))).toBe(false);
-    expect(failuresLeft).toBe(0);
+    await waitFor(() => gateway.runs.length >= 2, 'two reports', 20_000);
+    const run = (key: string) => gateway.runsFor(`(idempotencyKey ${key})`);
+    expect(run('hook-fail')).toHaveLength(1);
+    expect(run('hook-nope')).toHaveLength(1);
+    expect(String(run('hook-fail')[0]?.body.message)).toMatch(/failed: http_400.*needs a new idempotencyKey/);
+    expect(String(run('hook-nope')[0]?.body.message)).toMatch(/rejected: rejected_by_person: not today/);
+    // The intent's meta.sessionKey wins; without one, the config's.
+    expect(run('hook-fail')[0]).toMatchObject({ agentId: 'ops', sessionKey: 'agent:ops:telegram:dm:7' });
+    expect(run('hook-nope')[0]).toMatchObject({ agentId: 'ops', sessionKey: 'hook:agent-ops' });
+    expect(gateway.requests.filter((r) => r.status === 503)).toHaveLength(1);
+    // A success is projected, then passed over: no report.
+    await waitFor(async () => (await w.producer.get('hook-ok')).record.state === 'succeeded', 'hook-ok done');
+    expect(gateway.runs.some((r) => String(r.body.message).includes('hook-ok'))).toBe(false);
   });
 });

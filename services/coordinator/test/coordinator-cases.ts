@@ -216,6 +216,9 @@ export function coordinatorCases(world: MakeWorld, over = ''): void {
       expect(text).toMatch(/^ops_intents\{channel="x",state="pending_approval"\} 1$/m);
       expect(text).toMatch(/^ops_intents\{channel="x",state="succeeded"\} 1$/m);
       expect(text).toMatch(/^ops_decisions_total\{action="submitted"\} 2$/m);
+      // Series there at 0 before their first event.
+      expect(text).toMatch(/^ops_decisions_total\{action="replayed"\} 0$/m);
+      expect(text).toMatch(/^ops_agent_hook_undelivered\{channel="x"\} 0$/m);
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Receipt, ReceiptStatus } from '@agent-ops/contracts/receipt';
 import { describe, expect, it } from 'vitest';
-import { effectMayExist, hookMessage } from '../src/hook-message.ts';
+import { effectMayExist, hookMessage } from '../src/agent-hook/hook-message.ts';
 
 function receipt(status: ReceiptStatus, code: string | null, retryable = false): Receipt {
   return {

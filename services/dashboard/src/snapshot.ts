@@ -8,6 +8,7 @@ import { ActivityReader } from './readers/activity.ts';
 import { readChannel } from './readers/channel.ts';
 import { readDeadletter } from './readers/deadletter.ts';
 import { readGlobalGate } from './readers/global-gate.ts';
+import { readHookUndelivered } from './readers/hook-undelivered.ts';
 import { readReceipts } from './readers/receipts.ts';
 import { readRecords } from './readers/records.ts';
 import type { GateView, ReceiptFilter, ReceiptsView, Snapshot } from './views.ts';
@@ -42,11 +43,12 @@ export class SnapshotReader {
     );
     const gateChannels: Record<string, GateView> = {};
     for (const c of channels) gateChannels[c.channel] = c.gate;
-    const [approvals, unknown, scheduled, deadletter] = await Promise.all([
+    const [approvals, unknown, scheduled, deadletter, hookUndelivered] = await Promise.all([
       readRecords(this.redis, this.prefix, 'pending_approval'),
       readRecords(this.redis, this.prefix, 'unknown'),
       readRecords(this.redis, this.prefix, 'scheduled'),
       readDeadletter(this.redis, this.prefix, channels),
+      readHookUndelivered(this.redis, this.prefix),
     ]);
     return {
       at: now,
@@ -60,6 +62,7 @@ export class SnapshotReader {
       unknown,
       scheduled,
       deadletter,
+      hookUndelivered,
       chart: { bucketMs: BUCKET_MS, buckets: this.chart.series(now), partial: this.chart.partial(now) },
     };
   }

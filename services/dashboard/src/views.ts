@@ -47,6 +47,16 @@ export type AccountView = {
   account: string;
   limits: Array<{ group: string; points: number; remaining: number; resetInMs: number }>;
   breaker: { state: string; since: string | null; by: string | null };
+  /**
+   * The account's login as the executors last found it (null: never checked): `needs_reauth`
+   * means its intents are held until a person runs `ops login`.
+   */
+  login: { status: string; reason: string | null; since: string; checkedAt: string } | null;
+  /**
+   * Intents held for the account's login: how many were found and the first keys of them;
+   * `partial` when the channel holds more than one read looks at (HELD_SCAN).
+   */
+  held: { count: number; keys: string[]; partial: boolean };
 };
 
 export type RecordView = {
@@ -79,6 +89,19 @@ export type DeadletterView = {
   payload: unknown;
   raw: string | null;
   keyState: IntentState | null;
+};
+
+/** A report to the agent's gateway that the coordinator gave up on (refused for good, or out of time). */
+export type HookUndeliveredView = {
+  channel: Channel;
+  id: string;
+  at: number;
+  key: string | null;
+  action: string | null;
+  account: string | null;
+  status: string | null;
+  reason: string;
+  attempts: number | null;
 };
 
 export type ReceiptView = {
@@ -115,6 +138,7 @@ export type Snapshot = {
   unknown: Listed<RecordView>;
   scheduled: Listed<RecordView>;
   deadletter: Listed<DeadletterView>;
+  hookUndelivered: Listed<HookUndeliveredView>;
   chart: { bucketMs: number; buckets: ChartBucket[]; partial: boolean };
 };
 

@@ -1,12 +1,16 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { channelKeys } from '@agent-ops/contracts/keys';
+import { createLogger } from '@agent-ops/runtime/logger';
+import { FakeOpenClawHooks } from '@agent-ops/testkit/fake-openclaw-hooks';
 import { waitFor } from '@agent-ops/testkit/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AgentHook } from '../../coordinator/src/agent-hook/agent-hook.ts';
 import { approvalLink } from '../../coordinator/src/alerts/approval-link.ts';
 import { post } from '../../coordinator/test/world.ts';
 import { CSP } from '../src/security.ts';
+import type { Snapshot } from '../src/views.ts';
 import { DASHBOARD_TOKEN, LINK_KEY, loginHttp, OUTPUT, type Stack, startStack, stopStack } from './stack.ts';
 
 const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');
@@ -126,6 +130,59 @@ describe('dashboard: an outage being waited out', () => {
     );
     await waitFor(async () => (await waiting()) === 0, 'nothing waiting');
     expect(w.fake.postsWithText('posted after the outage (dashboard)')).toHaveLength(1);
+  });
+});
+
+describe("dashboard: reports the agent's gateway refused for good", () => {
+  it('lists each with its reason, as the coordinator recorded it', async () => {
+    const gateway = await new FakeOpenClawHooks({
+      token: 'hooks-token-dash',
+      allowedAgentIds: ['main'],
+    }).start();
+    const hook = new AgentHook(
+      {
+        url: gateway.hookUrl,
+        token: 'hooks-token-dash',
+        receipts: 'problems',
+        agentId: 'ops', // not allowed by the gateway: 400, never retried
+        timeoutSeconds: 30,
+        maxAgeHours: 24,
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
+      inject('redisUrl'),
+      s.world.prefix,
+      createLogger('coordinator', 'silent'),
+    );
+    hook.start();
+    try {
+      await hook.report('x', {
+        v: 1,
+        idempotencyKey: 'dash-hook-refused',
+        action: 'x.post',
+        account: 'personal',
+        status: 'failed',
+        externalId: null,
+        url: null,
+        attempts: 1,
+        executor: 'x-executor@test',
+        intentId: '1700000000000-0',
+        startedAt: '2026-12-01T10:00:00.000Z',
+        finishedAt: '2026-12-01T10:00:01.000Z',
+        error: { code: 'http_400', message: 'refused', retryable: false },
+      });
+      const { cookie } = await loginHttp(s.url);
+      const listed = await waitFor(async () => {
+        const res = await fetch(`${s.url}/api/snapshot`, { headers: { cookie } });
+        const body = (await res.json()) as { snapshot: Snapshot };
+        return body.snapshot.hookUndelivered.items.find((i) => i.key === 'dash-hook-refused');
+      }, 'the refused report on the dashboard');
+      expect(listed).toMatchObject({ channel: 'x', action: 'x.post', status: 'failed', attempts: 1 });
+      expect(listed.reason).toMatch(/answered 400: agentId "ops" is not allowed/);
+      expect(gateway.requests).toHaveLength(1);
+    } finally {
+      await hook.close();
+      await gateway.stop();
+    }
   });
 });
 
@@ -314,6 +371,26 @@ describe('dashboard: in a real browser', () => {
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);
     expect(await page.textContent('#accounts-body')).toMatch(/antifund.*post: \d+ of 20/s);
+  });
+
+  it('an account that needs a login shows so, with the reason and its held intents', async () => {
+    // As an executor records them (runtime account-health.ts); the x-executor's reauth test
+    // makes the same records through a real refusal.
+    const k = channelKeys(s.world.prefix, 'x');
+    const at = new Date().toISOString();
+    const reason = "X refused the account's login (401): Unauthorized";
+    await s.world.redis.hset(
+      k.accounts,
+      'lapsed',
+      JSON.stringify({ status: 'needs_reauth', reason, since: at, checkedAt: at, by: 'test' }),
+    );
+    await s.world.redis.hset(k.held, 'held-by-login-1', JSON.stringify({ account: 'lapsed', since: at }));
+    const row = page.locator('#accounts-body tr', { hasText: 'lapsed' });
+    await row.locator('text=needs_reauth').waitFor();
+    expect(await row.textContent()).toContain(reason);
+    expect(await row.textContent()).toMatch(/1 held.*held-by-login-1/s);
+    await s.world.redis.hdel(k.accounts, 'lapsed');
+    await s.world.redis.hdel(k.held, 'held-by-login-1');
   });
 });
 

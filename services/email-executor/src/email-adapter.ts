@@ -12,7 +12,7 @@ import { GmailSentLookup } from './gmail-sent.ts';
 import { ImapSentLookup } from './imap-sent.ts';
 import { messageIdFor } from './message-id.ts';
 import type { SentLookup } from './sent-lookup.ts';
-import { type GmailEndpoints, SentUnknownError, sendWithFinalDotMark } from './smtp-send.ts';
+import { type GmailEndpoints, SentUnknownError, sendWithFinalDotMark, verifyLogin } from './smtp-send.ts';
 
 type EmailIntent = ChannelIntent<'email'>;
 
@@ -20,13 +20,28 @@ export type EmailAdapterOptions = { gmail?: GmailEndpoints };
 
 export class EmailAdapter implements ChannelAdapter<'email'> {
   readonly channel = 'email' as const;
-  private readonly accounts: Map<string, EmailAccount>;
+  private readonly source: Map<string, EmailAccount> | (() => Map<string, EmailAccount>);
   private readonly gmail: GmailEndpoints;
-  private readonly lookups = new Map<string, SentLookup | null>();
+  /** Per account, the Sent lookup made from its settings as they were then. */
+  private readonly lookups = new Map<string, { from: EmailAccount; lookup: SentLookup | null }>();
+  /** Every secret value seen, old ones too: an answer to a call made before a reload may name one. */
+  private readonly secrets = new Set<string>();
 
-  constructor(accounts: Map<string, EmailAccount>, options: EmailAdapterOptions = {}) {
-    this.accounts = accounts;
+  /**
+   * `accounts`: the accounts, or how to get them as they are now (the secrets file, re-read
+   * when `ops login` rewrites it); a message is sent on a connection of its own, so a renewed
+   * login is used from the next one.
+   */
+  constructor(
+    accounts: Map<string, EmailAccount> | (() => Map<string, EmailAccount>),
+    options: EmailAdapterOptions = {},
+  ) {
+    this.source = accounts;
     this.gmail = options.gmail ?? {};
+  }
+
+  private get accounts(): Map<string, EmailAccount> {
+    return typeof this.source === 'function' ? this.source() : this.source;
   }
 
   hasAccount(account: string): boolean {
@@ -47,14 +62,24 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
     };
   }
 
+  accountNames(): readonly string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** SMTP connect and login without sending (for Gmail, a token refresh first). */
+  async checkAccount(name: string): Promise<void> {
+    const account = this.accounts.get(name);
+    if (!account) throw new NonRetryableError(`account ${name} has no email settings`, 'unknown_account');
+    await verifyLogin(account, this.gmail);
+  }
+
   secretValues(): readonly string[] {
-    const out: string[] = [];
     for (const a of this.accounts.values()) {
-      if (a.smtp?.password) out.push(a.smtp.password);
-      if (a.gmail) out.push(a.gmail.clientSecret, a.gmail.refreshToken);
-      if (a.imap) out.push(a.imap.password);
+      if (a.smtp?.password) this.secrets.add(a.smtp.password);
+      if (a.gmail) for (const s of [a.gmail.clientSecret, a.gmail.refreshToken]) this.secrets.add(s);
+      if (a.imap) this.secrets.add(a.imap.password);
     }
-    return out;
+    return [...this.secrets];
   }
 
   private account(intent: EmailIntent): EmailAccount {
@@ -83,18 +108,16 @@ export class EmailAdapter implements ChannelAdapter<'email'> {
   }
 
   private lookup(accountName: string, account: EmailAccount): SentLookup | null {
-    if (!this.lookups.has(accountName)) {
-      const timeoutMs = account.timeouts.socketMs;
-      this.lookups.set(
-        accountName,
-        account.gmail
-          ? new GmailSentLookup(account.gmail, this.gmail, timeoutMs)
-          : account.imap
-            ? new ImapSentLookup(account.imap, account.timeouts)
-            : null,
-      );
-    }
-    return this.lookups.get(accountName) ?? null;
+    const existing = this.lookups.get(accountName);
+    if (existing?.from === account) return existing.lookup;
+    const timeoutMs = account.timeouts.socketMs;
+    const lookup = account.gmail
+      ? new GmailSentLookup(account.gmail, this.gmail, timeoutMs)
+      : account.imap
+        ? new ImapSentLookup(account.imap, account.timeouts)
+        : null;
+    this.lookups.set(accountName, { from: account, lookup });
+    return lookup;
   }
 
   /**

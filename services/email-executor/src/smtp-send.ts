@@ -85,6 +85,24 @@ function messageWrittenProbe() {
   return { probe, logger: logger as unknown as SMTPTransport.Options['logger'] };
 }
 
+/**
+ * Connects and logs in without sending anything (nodemailer's `verify`: EHLO, STARTTLS, AUTH,
+ * QUIT; for Gmail a token from the refresh token first): the account check. Throws the
+ * contracts' errors, NeedsReauthError when the login was refused.
+ */
+export async function verifyLogin(account: EmailAccount, gmail: GmailEndpoints): Promise<void> {
+  const { logger } = messageWrittenProbe();
+  const { default: nodemailer } = await import('nodemailer');
+  const transport = nodemailer.createTransport(transportOptions(account, gmail, logger));
+  try {
+    await transport.verify();
+  } catch (err) {
+    throw classifySmtpError(err, false);
+  } finally {
+    transport.close();
+  }
+}
+
 /** Thrown when the message may have been accepted; says when this attempt wrote its final dot. */
 export class SentUnknownError extends OutcomeUnknownError {
   readonly finalDotAt: number;

@@ -1,3 +1,4 @@
+import { channelKeys } from '@agent-ops/contracts/keys';
 import { FakeSmtp } from '@agent-ops/testkit/fake-smtp';
 import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
@@ -20,6 +21,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await harness.closeAll();
   fake.clearFaults();
+  fake.setPassword('ops', PASSWORD);
 });
 afterAll(async () => {
   await fake.stop();
@@ -36,11 +38,16 @@ function account(extra: Record<string, unknown> = {}): EmailAccount {
   });
 }
 
-async function start(prefix: string, accounts: Record<string, EmailAccount> = { acme: account() }) {
+async function start(
+  prefix: string,
+  accounts: Record<string, EmailAccount> = { acme: account() },
+  extra: Record<string, unknown> = {},
+) {
   return harness.start(new EmailAdapter(new Map(Object.entries(accounts))), {
     prefix,
     leaseTtlMs: 3000,
     backoff: { baseMs: 50, maxMs: 100 },
+    ...extra,
   });
 }
 
@@ -157,23 +164,26 @@ describe('email-executor with the real nodemailer and an SMTP server', () => {
     expect(new Set(twice.map((m) => m.messageId)).size).toBe(1);
   });
 
-  it('a refused login fails without retrying, and the password appears in no record', async () => {
+  it('a refused login (535) holds the account, no secret in any record; with the password right again, the message is sent once', async () => {
     const prefix = testPrefix();
-    const wrong = account({
-      smtp: {
-        host: '127.0.0.1',
-        port: fake.port,
-        tls: 'none',
-        user: 'ops',
-        password: 'not-the-password-123',
-      },
-    });
-    await start(prefix, { acme: wrong });
+    const k = channelKeys(prefix, 'email');
+    // The password was changed at the provider: the one in the secrets file gets 535.
+    fake.setPassword('ops', 'changed-at-the-provider-5d1');
+    await start(prefix, { acme: account() }, { reauthCheckMs: 200 });
     await xaddIntent(redis, prefix, 'email', mail(`auth-${prefix}`, {}));
+    await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the message held');
+    const record = JSON.parse((await redis.hget(k.accounts, 'acme')) ?? '{}');
+    expect(record).toMatchObject({ status: 'needs_reauth' });
+    expect(record.reason).toMatch(/535/);
+    expect(await receipts(redis, prefix, 'email')).toHaveLength(0);
+    expect(await deadletters(redis, prefix, 'email')).toHaveLength(0);
+    expect(fake.messagesWithSubject(`subject auth-${prefix}`)).toHaveLength(0);
+
+    fake.setPassword('ops', PASSWORD);
     const [receipt] = await receiptsOf(prefix, 1);
-    expect(receipt).toMatchObject({ status: 'failed', error: { code: 'smtp_auth' } });
-    const stored = JSON.stringify([receipt, await deadletters(redis, prefix, 'email')]);
-    expect(stored).not.toContain('not-the-password-123');
+    expect(receipt).toMatchObject({ status: 'succeeded', idempotencyKey: `auth-${prefix}` });
+    expect(fake.messagesWithSubject(`subject auth-${prefix}`)).toHaveLength(1);
+    const stored = JSON.stringify([record, receipt, await redis.hgetall(k.accounts)]);
     expect(stored).not.toContain(PASSWORD);
   });
 });

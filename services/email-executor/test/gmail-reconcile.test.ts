@@ -1,10 +1,12 @@
+import { channelKeys } from '@agent-ops/contracts/keys';
 import type { EffectContext } from '@agent-ops/runtime/adapter';
 import { createLogger } from '@agent-ops/runtime/logger';
 import { FakeGmail } from '@agent-ops/testkit/fake-gmail';
 import { FakeSmtp } from '@agent-ops/testkit/fake-smtp';
 import { ExecutorHarness, settledReceipts } from '@agent-ops/testkit/in-process';
 import { redisClient, testPrefix } from '@agent-ops/testkit/isolation';
-import { xaddIntent } from '@agent-ops/testkit/streams';
+import { deadletters, receipts, xaddIntent } from '@agent-ops/testkit/streams';
+import { waitFor } from '@agent-ops/testkit/wait';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EmailAdapter } from '../src/email-adapter.ts';
 import { type EmailAccount, EmailAccountSchema } from '../src/email-secrets.ts';
@@ -40,6 +42,7 @@ afterEach(async () => {
   await harness.closeAll();
   smtp.clearFaults();
   gmail.clearFaults();
+  gmail.restoreGrant(REFRESH);
 });
 afterAll(async () => {
   await smtp.stop();
@@ -176,5 +179,28 @@ describe('email reconcile through the Gmail API', () => {
     const text = JSON.stringify([err1, err2, err3].map((e) => [String(e), (e as Error).message]));
     for (const secret of [CLIENT.secret, REFRESH, 'revoked-token-123456', 'ya29.'])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe('a Gmail account whose grant is revoked', () => {
+  it("invalid_grant (nodemailer's EAUTH with no reply) holds the account, not retried as a network fault; after the login the message is sent once", async () => {
+    const prefix = testPrefix();
+    const k = channelKeys(prefix, 'email');
+    gmail.revokeGrant(REFRESH);
+    await harness.start(adapter(), { prefix, leaseTtlMs: 3000, reauthCheckMs: 200 });
+    const key = `revoked-${prefix}`;
+    await xaddIntent(redis, prefix, 'email', mail(key));
+    await waitFor(async () => (await redis.hlen(k.held)) === 1, 'the message held');
+    const record = JSON.parse((await redis.hget(k.accounts, 'acme')) ?? '{}');
+    expect(record).toMatchObject({ status: 'needs_reauth' });
+    expect(record.reason).toMatch(/invalid_grant/);
+    for (const secret of [REFRESH, CLIENT.secret]) expect(JSON.stringify(record)).not.toContain(secret);
+    expect(await receipts(redis, prefix, 'email')).toHaveLength(0);
+    expect(await deadletters(redis, prefix, 'email')).toHaveLength(0);
+
+    gmail.restoreGrant(REFRESH);
+    const [receipt] = await settledReceipts(redis, prefix, 'email', 1);
+    expect(receipt).toMatchObject({ status: 'succeeded', externalId: messageIdFor(key, 'acme.example') });
+    expect(smtp.messagesWithSubject(`gmail ${key}`)).toHaveLength(1);
   });
 });

@@ -1,6 +1,8 @@
+import { ACTIONS } from '@agent-ops/contracts/channels';
 import type { ServiceProcess } from '@agent-ops/testkit/processes';
 import { waitFor } from '@agent-ops/testkit/wait';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OPERATOR_TOKEN, PRODUCER_TOKEN, World } from '../../coordinator/test/world.ts';
 import { call, httpClient, stdioClient } from './mcp-client.ts';
@@ -160,6 +162,77 @@ describe('the MCP server, driven by the SDK client', () => {
       payload: { text: 'other content' },
     });
     expect(reused).toMatchObject({ isError: true, value: { error: { code: 'idempotency_key_reused' } } });
+  });
+});
+
+describe('input schemas a client can check before calling', () => {
+  const toolSchema = async (name: string) =>
+    (await stdio.listTools()).tools.find((t) => t.name === name)?.inputSchema as Record<string, unknown>;
+
+  it("submit_intent: every action's payload schema, so an independent validator names the failing field", async () => {
+    const schema = await toolSchema('submit_intent');
+    const text = JSON.stringify(schema);
+    // `openclaw mcp probe --strict` warns about an untyped payload (additionalProperties: {}).
+    expect(text).not.toContain('"additionalProperties":{}');
+    expect(schema).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(schema.properties).not.toHaveProperty('approval');
+    const ifs = (schema.allOf as Array<{ if: { properties: { action: { const: string } } } }>).map(
+      (b) => b.if.properties.action.const,
+    );
+    expect(ifs).toEqual([...ACTIONS]);
+    // Formats are not what this checks (the patterns beside them are); no warning per format.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const good = {
+      v: 1,
+      idempotencyKey: 'k-1',
+      action: 'x.post',
+      account: 'personal',
+      payload: { text: 'hi' },
+    };
+    expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...good, payload: { txt: 'typo' } })).toBe(false);
+    expect(validate.errors?.map((e) => e.instancePath)).toContain('/payload');
+    expect(validate({ ...good, payload: { text: 7 } })).toBe(false);
+    expect(validate.errors?.map((e) => e.instancePath)).toContain('/payload/text');
+  });
+
+  it('derive_idempotency_key: content is typed as a JSON value', async () => {
+    const schema = await toolSchema('derive_idempotency_key');
+    const content = (schema.properties as Record<string, { anyOf?: Array<{ type?: string }> }>).content;
+    expect(content?.anyOf?.map((a) => a.type).sort()).toEqual([
+      'array',
+      'boolean',
+      'null',
+      'number',
+      'object',
+      'string',
+    ]);
+    expect(schema.required).toEqual(['account', 'action', 'slug', 'content']);
+  });
+
+  it('every refusal has one shape, a bad argument the SDK would have caught included', async () => {
+    const badKey = await call(stdio, 'get_intent_status', { key: 'has spaces' });
+    expect(badKey).toMatchObject({
+      isError: true,
+      value: { error: { code: 'invalid_input', issues: [{ field: 'key' }] } },
+    });
+    const noContent = await call(stdio, 'derive_idempotency_key', {
+      account: 'a',
+      action: 'x.post',
+      slug: 's',
+    });
+    expect(noContent).toMatchObject({ isError: true, value: { error: { code: 'invalid_input' } } });
+    const unknownField = await call(stdio, 'submit_intent', {
+      v: 1,
+      idempotencyKey: 'mcp-shape-1',
+      action: 'x.post',
+      account: 'personal',
+      payload: { text: 'x' },
+      colour: 'blue',
+    });
+    expect(unknownField).toMatchObject({ isError: true, value: { error: { code: 'invalid_intent' } } });
+    expect(unknownField.text).toMatch(/colour/);
   });
 });
 

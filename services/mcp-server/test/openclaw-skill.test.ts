@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deriveIdempotencyKey } from '@agent-ops/contracts/idempotency-key';
@@ -25,20 +33,25 @@ const EXAMPLE_MCP = JSON.parse(
 
 let w: World;
 const home = mkdtempSync(join(tmpdir(), 'openclaw-home-'));
-/** What the agent's shell has: the ops link the README makes, Node 24 as `node`, the basics. */
-const env = () => ({
+/**
+ * What OpenClaw's `exec` gives the agent: the system directories first on PATH (where this
+ * machine's Node is 20, too old for ops), then the wrapper's directory and Node 24's.
+ */
+const AGENT_PATH = () =>
+  ['/usr/local/bin', '/usr/bin', '/bin', join(home, '.local', 'bin'), dirname(process.execPath)].join(':');
+/** The person's shell that runs the README's install lines: Node 24 first, as the README asks. */
+const USER_PATH = () => [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
+const env = (path = AGENT_PATH()) => ({
   HOME: home,
-  PATH: [join(home, '.local', 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(
-    ':',
-  ),
+  PATH: path,
   OPS_COORDINATOR_URL: w.coordinator.url,
   OPS_TOKEN: PRODUCER_TOKEN,
 });
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
-function bash(script: string): Promise<Run> {
-  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: env() });
+function bash(script: string, path?: string): Promise<Run> {
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: env(path) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -55,7 +68,7 @@ async function runServer(script: string): Promise<void> {
   const port = await freePort();
   const child = spawn('bash', ['-c', script.replace('7401', String(port))], {
     cwd: ROOT,
-    env: env(),
+    env: env(USER_PATH()),
     detached: true,
   });
   let stderr = '';
@@ -91,7 +104,8 @@ describe('the OpenClaw skill', () => {
     expect(metadata).toEqual(data.metadata);
     const requires = metadata.openclaw.requires as Record<string, string[]>;
     expect(Object.keys(requires).every((k) => ['bins', 'anyBins', 'env', 'config'].includes(k))).toBe(true);
-    expect(requires.bins).toEqual(expect.arrayContaining(['ops', 'node']));
+    // `ops` alone: the wrapper names its own Node, so which `node` PATH finds is beside the point.
+    expect(requires.bins).toEqual(['ops']);
     expect(requires.env).toEqual(expect.arrayContaining(['OPS_TOKEN', 'OPS_COORDINATOR_URL']));
     expect(requires.env).toContain(metadata.openclaw.primaryEnv);
   });
@@ -142,15 +156,20 @@ describe('the OpenClaw skill', () => {
         await runServer(script);
         continue;
       }
-      const run = await bash(script);
+      const install = script.startsWith('mkdir -p ~/.openclaw/skills');
+      const run = await bash(script, install ? USER_PATH() : AGENT_PATH());
       expect(run.code, `${from} block failed:\n${script}\n${run.stdout}\n${run.stderr}`).toBe(0);
       outputs.push(run.stdout);
-      if (script.startsWith('mkdir -p ~/.openclaw/skills')) {
+      if (install) {
         expect(existsSync(join(baseDir, 'SKILL.md'))).toBe(true);
-        expect(existsSync(join(home, '.local', 'bin', 'ops'))).toBe(true);
+        const ops = join(home, '.local', 'bin', 'ops');
+        expect(lstatSync(ops).isSymbolicLink()).toBe(false);
+        expect(readFileSync(ops, 'utf8')).toContain(`exec '${process.execPath}'`);
       }
     }
     const all = outputs.join('\n');
+    // `ops --version` (the skill's first step) ran on the wrapper's Node, not the PATH's first.
+    expect(all).toContain(`(node ${process.versions.node} at ${process.execPath})`);
     expect(all).toContain('submitted: readme:openclaw-hello is queued');
     expect(all).toMatch(/submitted: x\.post:personal:launch-announcement-2026-11-24:[0-9a-f]{16} is queued/);
     expect(all).toContain('submitted: x.post:personal:weekly-digest-2026-w48 is queued');
@@ -188,19 +207,36 @@ describe('the OpenClaw skill', () => {
 
     const entry = EXAMPLE_MCP.mcp.servers['agent-ops'] as {
       command: string;
-      args: string[];
+      args?: string[];
       env: Record<string, string>;
     };
+    // The wrapper the README's install lines write (written here too when this test runs alone).
+    if (!existsSync(join(home, '.local', 'bin', entry.command))) {
+      const install = await bash(
+        'node services/coordinator/ops.mjs install-cli --dir ~/.local/bin',
+        USER_PATH(),
+      );
+      expect(install.code, install.stderr).toBe(0);
+    }
+    // The token file the README's block writes; no token in the entry, none in its env.
+    expect(JSON.stringify(entry)).not.toContain(PRODUCER_TOKEN);
+    const tokenFile = join(home, '.config', 'agent-ops', 'producer.token');
+    if (!existsSync(tokenFile)) {
+      mkdirSync(dirname(tokenFile), { recursive: true });
+      writeFileSync(tokenFile, `${PRODUCER_TOKEN}\n`, { mode: 0o600 });
+    }
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const client = new Client({ name: 'openclaw-like', version: '1.0.0' });
     await client.connect(
       new StdioClientTransport({
         command: entry.command,
-        args: entry.args.map((a) => a.replace('/opt/agent-ops', ROOT)),
+        args: entry.args ?? [],
         env: {
           ...entry.env,
-          PATH: env().PATH,
+          HOME: home,
+          // System directories first, as for exec: the wrapper names its Node, so /usr/bin/node does not matter.
+          PATH: AGENT_PATH(),
           OPS_COORDINATOR_URL: w.coordinator.url,
-          OPS_TOKEN: PRODUCER_TOKEN,
         },
         stderr: 'pipe',
       }),
@@ -209,6 +245,9 @@ describe('the OpenClaw skill', () => {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toContain('submit_intent');
       expect(tools.some((t) => /approve|gate|resolve|replay/.test(t))).toBe(false);
+      // The token read from the file is accepted by the coordinator.
+      const listed = await client.callTool({ name: 'list_intents', arguments: { limit: 1 } });
+      expect(listed.isError, JSON.stringify(listed.content)).toBeFalsy();
     } finally {
       await client.close();
     }

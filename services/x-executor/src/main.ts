@@ -3,6 +3,7 @@ import { CredentialSeal } from '@agent-ops/runtime/credential-seal';
 import { createLogger } from '@agent-ops/runtime/logger';
 import { connectRedis } from '@agent-ops/runtime/redis-connection';
 import { runChannelExecutor } from '@agent-ops/runtime/run-executor';
+import { derived } from '@agent-ops/runtime/secrets-reload';
 import { z } from 'zod';
 import { XAdapter } from './x-adapter.ts';
 import { DEFAULT_X_API_BASE_URL } from './x-client.ts';
@@ -21,7 +22,7 @@ const XEnv = z.object({
 await runChannelExecutor({
   channel: 'x',
   secrets: XSecretsSchema,
-  adapter: (secrets) => {
+  adapter: (_secrets, latest) => {
     const env = fromEnv(XEnv, process.env);
     const log = createLogger('x-executor');
     // Its own connection: the refresh lock and sealed logins, apart from the runtime's scripts.
@@ -30,7 +31,8 @@ await runChannelExecutor({
     });
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error (login refresh)'));
     return new XAdapter({
-      credentials: xCredentialsByAccount(secrets),
+      // As the secrets file is now: a login written by `ops login x` is used without a restart.
+      credentials: derived(latest, xCredentialsByAccount),
       apiBaseUrl: env.X_API_BASE_URL,
       // Media by `path` are read from here only.
       mediaDir: env.X_MEDIA_DIR ?? null,

@@ -22,7 +22,8 @@ import { secretValuesOf, type XCredentials } from './x-secrets.ts';
 import { performThread, postedParts, reconcileThread, type ThreadDeps } from './x-thread.ts';
 
 export type XAdapterOptions = {
-  credentials: Map<string, XCredentials>;
+  /** The accounts' credentials, or how to read them as they are now (`ops login` rewrites the file). */
+  credentials: Map<string, XCredentials> | (() => Map<string, XCredentials>);
   apiBaseUrl: string;
   /** Per request; keep it well under the lease TTL. */
   requestTimeoutMs?: number;
@@ -58,7 +59,8 @@ function postUrl(username: string, id: string): string {
 
 export class XAdapter implements ChannelAdapter<'x'> {
   readonly channel = 'x' as const;
-  private readonly clients = new Map<string, Promise<TwitterApi>>();
+  /** A client per account, kept while the account's credentials stay what they were. */
+  private readonly clients = new Map<string, { of: string; client: Promise<TwitterApi> }>();
   /** The account's own user, asked once: concurrent first calls share one request. */
   private readonly me = new Map<string, Promise<Me>>();
   /** Each account's username once known, for what must be said without asking X. */
@@ -97,8 +99,13 @@ export class XAdapter implements ChannelAdapter<'x'> {
     return postedParts(intent, readProgress(marks), (id) => (username ? postUrl(username, id) : null));
   }
 
+  private credentials(): Map<string, XCredentials> {
+    const c = this.o.credentials;
+    return typeof c === 'function' ? c() : c;
+  }
+
   hasAccount(account: string): boolean {
-    return this.o.credentials.has(account) || (this.tokens?.has(account) ?? false);
+    return this.credentials().has(account) || (this.tokens?.has(account) ?? false);
   }
 
   /** X meters posting (create) and deleting separately. */
@@ -106,23 +113,42 @@ export class XAdapter implements ChannelAdapter<'x'> {
     return action === 'x.delete' ? 'delete' : 'post';
   }
 
+  accountNames(): readonly string[] {
+    return [...new Set([...this.credentials().keys(), ...(this.tokens?.accounts() ?? [])])];
+  }
+
+  /**
+   * `GET /2/users/me`: the cheapest call that proves the token works (a read, no effect).
+   * Asked afresh, not from the cache of `whoAmI`, which only knows the token worked once.
+   */
+  async checkAccount(account: string): Promise<void> {
+    const client = await this.client(account);
+    try {
+      await client.v2.me();
+    } catch (err) {
+      throw classifyXError(err, true);
+    }
+  }
+
   secretValues(): readonly string[] {
-    return [...secretValuesOf(this.o.credentials.values()), ...(this.tokens?.secretValues() ?? [])];
+    return [...secretValuesOf(this.credentials().values()), ...(this.tokens?.secretValues() ?? [])];
   }
 
   private client(account: string): Promise<TwitterApi> {
     // A refreshing login: a client of its current access token, refreshed first when due.
     if (this.tokens?.has(account)) return this.tokens.client(account);
-    let client = this.clients.get(account);
-    if (!client) {
-      const credentials = this.o.credentials.get(account);
-      if (!credentials)
-        return Promise.reject(
-          new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account'),
-        );
-      client = createXClient(credentials, this.o.apiBaseUrl, this.o.requestTimeoutMs);
-      this.clients.set(account, client);
-    }
+    const credentials = this.credentials().get(account);
+    if (!credentials)
+      return Promise.reject(
+        new NonRetryableError(`account ${account} has no X credentials`, 'unknown_account'),
+      );
+    const of = JSON.stringify(credentials);
+    const cached = this.clients.get(account);
+    if (cached?.of === of) return cached.client;
+    // New credentials (a login written while running): a new client, and who they belong to is asked again.
+    const client = createXClient(credentials, this.o.apiBaseUrl, this.o.requestTimeoutMs);
+    this.clients.set(account, { of, client });
+    if (cached) this.me.delete(account);
     return client;
   }
 

@@ -54,6 +54,9 @@ function classifyResponse(err: ApiResponseError, idempotent: boolean, now: numbe
     headers: err.headers,
     idempotent,
     login: true,
+    // A refused token (401: an OAuth 2.0 token past its 2 hours, a revoked grant) is renewed by
+    // `ops login`: the account's intents wait for it instead of failing.
+    holdOnRefusedLogin: true,
     // Pay-per-use credits used up (koala73/worldmonitor#7156): X refused before acting.
     paymentRequired: err.code === 402,
     resetAt: resetAt(err),

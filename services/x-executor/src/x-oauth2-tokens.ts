@@ -3,8 +3,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  isNeedsReauth,
   isNonRetryable,
   isRetryAfter,
+  NeedsReauthError,
   NonRetryableError,
   RetryAfterError,
 } from '@agent-ops/contracts/errors';
@@ -94,6 +96,12 @@ export class XOAuth2Tokens {
     return this.logins.has(account);
   }
 
+  /** The accounts with a refreshing OAuth 2.0 login in the file. */
+  accounts(): string[] {
+    this.reload();
+    return [...this.logins.keys()];
+  }
+
   /** A client whose access token is valid for a while yet; refreshes first when it is due. */
   async client(account: string): Promise<TwitterApi> {
     const login = await this.valid(account);
@@ -121,7 +129,7 @@ export class XOAuth2Tokens {
     if (!pending) {
       pending = this.refresh(account)
         .catch((err: unknown) => {
-          if (isNonRetryable(err) || isRetryAfter(err)) throw err;
+          if (isNonRetryable(err) || isRetryAfter(err) || isNeedsReauth(err)) throw err;
           // Redis unreachable, a sealed pair this host's key cannot open: no post was made, so
           // the intent is not done and waits, rather than counting as an effect in doubt.
           throw new RetryAfterError(
@@ -261,9 +269,8 @@ export class XOAuth2Tokens {
 
   private async askX(account: string, login: XOAuth2Login): Promise<XOAuth2Login> {
     if (this.refused.get(account) === login.refreshToken)
-      throw new NonRetryableError(
+      throw new NeedsReauthError(
         `X refused the login of ${account}; run ops login x --oauth2 --account ${account}`,
-        'unauthorized',
       );
     const app = await createXAppClient(
       { clientId: login.clientId, clientSecret: login.clientSecret },
@@ -284,6 +291,8 @@ export class XOAuth2Tokens {
           idempotent: true,
           login: true,
           loginRefused: true,
+          // The account's intents wait for `ops login` instead of failing.
+          holdOnRefusedLogin: true,
         });
         this.o.log?.error({ account, code: refused.code }, 'X refused the refresh token');
         throw refused;
@@ -297,9 +306,8 @@ export class XOAuth2Tokens {
       );
     }
     if (!answer.refreshToken) {
-      throw new NonRetryableError(
+      throw new NeedsReauthError(
         `X answered no refresh token for ${account} (the login lacks offline.access); run ops login x --oauth2 --account ${account}`,
-        'unauthorized',
       );
     }
     const now = Date.now();

@@ -76,9 +76,9 @@ export async function performThread(
       progress.posted.set(n, id);
       await ctx.mark(postedMark(n, id));
     } catch (err) {
-      // A refused login is no refusal of the part: it is the account's to fix, and the
-      // runtime holds the key until a person logs in again (the marks are kept for then).
-      if (progress.posted.size > 0 && isNonRetryable(err) && err.code !== 'unauthorized') {
+      // A refused login (NeedsReauthError) is no refusal of the part and passes through: the
+      // runtime holds the key until a person logs in again, its marks kept for then.
+      if (progress.posted.size > 0 && isNonRetryable(err)) {
         throw new OutcomeUnknownError(
           `part ${n} of ${parts.length} cannot be posted (${(err as Error).message}); ${postedSoFar(progress)}; the rest of the thread is held`,
           'thread_incomplete',

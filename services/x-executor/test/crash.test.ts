@@ -83,10 +83,18 @@ describe('crash tests: SIGKILL of a real executor process', () => {
   it('killed before the call (armed, request not sent): the next owner reconciles, then posts once', async () => {
     const w = await world();
     const first = await executor(w);
+    // The account check at start asks who it is too (GET /2/users/me): let it be done first.
+    await waitFor(
+      async () => (await w.redis.hget(channelKeys(w.prefix, 'x').accounts, 'antifund')) !== null,
+      'the account check at start',
+    );
     // The executor asks who it is right before posting; hang there, after begin armed the attempt.
     w.fake.inject({ kind: 'act_then_hang' }, { method: 'GET', path: /^\/2\/users\/me$/ });
     await xaddIntent(w.redis, w.prefix, 'x', post('before-1', 'killed before the call'));
-    await waitFor(() => w.fake.calls.some((c) => c.path === '/2/users/me'), 'the executor to reach the API');
+    await waitFor(
+      () => w.fake.calls.some((c) => c.path === '/2/users/me' && c.fault === 'act_then_hang'),
+      'the executor to reach the API',
+    );
     expect(await w.redis.hlen(channelKeys(w.prefix, 'x').armed)).toBe(1);
     await first.kill('SIGKILL');
     expect(w.fake.postCalls()).toHaveLength(0);

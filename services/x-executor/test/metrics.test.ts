@@ -41,6 +41,16 @@ describe('executor metrics and health', () => {
     const base = e.metricsUrl as string;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // Every series exists at 0 before its first event: "0", not "no data".
+    const before = await (await fetch(`${base}/metrics`)).text();
+    for (const status of ['succeeded', 'failed', 'rejected', 'unknown'])
+      expect(metric(before, `ops_receipts_total{channel="x",status="${status}"}`)).toBe(0);
+    for (const reason of ['not_sent', 'not_done', 'in_doubt'])
+      expect(metric(before, `ops_retries_total{channel="x",reason="${reason}"}`)).toBe(0);
+    for (const account of ['antifund', 'personal']) {
+      expect(metric(before, `ops_rate_limited_total{channel="x",account="${account}"}`)).toBe(0);
+      expect(metric(before, `ops_breaker_state{channel="x",account="${account}"}`)).toBe(0);
+    }
     await xaddIntent(redis, prefix, 'x', post('m-1', 'metrics one'));
     await xaddIntent(redis, prefix, 'x', post('m-2', 'metrics two'));
     await waitFor(async () => (await receipts(redis, prefix, 'x')).length === 2, 'two receipts');

@@ -1,10 +1,6 @@
 import type { Channel } from '@agent-ops/contracts/channels';
 
-/**
- * What a person can be told about. `needs_reauth` is not here: no part of agent-ops puts an
- * account in such a state yet (a refused login ends as a `failed` receipt with code
- * `unauthorized`, which is alerted as a failure).
- */
+/** What a person can be told about. */
 export const EVENT_KINDS = [
   'approval_waiting',
   'approval_lapsing',
@@ -13,6 +9,7 @@ export const EVENT_KINDS = [
   'deadletter',
   'breaker_open',
   'no_consumer',
+  'needs_reauth',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

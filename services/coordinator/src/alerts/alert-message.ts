@@ -15,6 +15,7 @@ const TITLES: Record<EventKind, string> = {
   deadletter: 'Deadletter entry',
   breaker_open: 'Breaker open',
   no_consumer: 'No executor running',
+  needs_reauth: 'An account needs a login',
 };
 
 /** What needs a person soon is sent as high priority (a louder notification). */
@@ -23,6 +24,8 @@ const URGENT: ReadonlySet<EventKind> = new Set([
   'approval_lapsing',
   'unknown',
   'no_consumer',
+  // Its intents wait until a person logs in: nothing of the account is carried out meanwhile.
+  'needs_reauth',
 ]);
 
 const TEXT_CHARS = 3500;

@@ -11,7 +11,7 @@ import { alertMessage } from './alert-message.ts';
 import { AlertQueue, type Batch } from './alert-queue.ts';
 import type { AlertsConfig } from './alerts-config.ts';
 import { receiptEvent } from './receipt-events.ts';
-import { scanApprovals, scanBreakers, scanConsumers, scanDeadletter } from './scans.ts';
+import { scanApprovals, scanBreakers, scanConsumers, scanDeadletter, scanLogins } from './scans.ts';
 
 /** Who submits the alerts, as the audit log and the records name it. */
 export const ALERTS_ACTOR = 'alerts';
@@ -99,6 +99,7 @@ export class Alerts {
     }
     await this.notice(await scanBreakers(this.ctx, this.config, this.keys, now));
     await this.notice(await scanConsumers(this.ctx, this.config, this.keys, now));
+    await this.notice(await scanLogins(this.ctx));
     await this.queue.forget(now);
   }
 

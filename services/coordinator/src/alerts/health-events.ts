@@ -25,6 +25,28 @@ export function breakerEvent(
   };
 }
 
+/**
+ * An account whose login was refused since `since` (epoch ms, the executors' record of when it
+ * became `needs_reauth`, kept while it stays so): that start names the event, so a person hears
+ * once per lapse, and again only after a login that worked lapsed anew.
+ */
+export function needsReauthEvent(
+  channel: Channel,
+  account: string,
+  since: number,
+  reason: string | null,
+): AlertEvent {
+  return {
+    id: `needs_reauth.${channel}.${account}.${since}`,
+    kind: 'needs_reauth',
+    channel,
+    key: null,
+    account,
+    summary: `${channel}: ${account} needs a login since ${new Date(since).toISOString()}${reason ? ` (${reason.slice(0, 200)})` : ''}; its intents are held until ops login for ${account}`,
+    link: null,
+  };
+}
+
 /** A channel without a live consumer since `since`; the outage's start names the event. */
 export function noConsumerEvent(channel: Channel, since: number): AlertEvent {
   return {

@@ -1,3 +1,4 @@
+import { parseAccountHealth } from '@agent-ops/contracts/account-health';
 import { CHANNELS, type Channel } from '@agent-ops/contracts/channels';
 import { channelKeys, EXECUTORS_GROUP } from '@agent-ops/contracts/keys';
 import type { CoordinatorContext } from '../context.ts';
@@ -6,7 +7,7 @@ import type { AlertKeys } from './alert-keys.ts';
 import type { AlertsConfig } from './alerts-config.ts';
 import { approvalEvents } from './approval-scan.ts';
 import { deadletterEvent } from './deadletter-events.ts';
-import { breakerEvent, noConsumerEvent } from './health-events.ts';
+import { breakerEvent, needsReauthEvent, noConsumerEvent } from './health-events.ts';
 
 const DEADLETTER_BATCH = 200;
 
@@ -83,6 +84,20 @@ export async function scanBreakers(
       const first = Number(await ctx.redis.hget(keys.breakersOpen, field));
       const e = breakerEvent(channel, account, first, now, config.breakerOpenMinutes * 60_000);
       if (e) out.push(e);
+    }
+  }
+  return out;
+}
+
+/** Accounts the executors found `needs_reauth` (their intents are held): at once, once per lapse. */
+export async function scanLogins(ctx: Pick<CoordinatorContext, 'redis' | 'config'>): Promise<AlertEvent[]> {
+  const out: AlertEvent[] = [];
+  for (const channel of CHANNELS) {
+    const all = await ctx.redis.hgetall(channelKeys(ctx.config.prefix, channel).accounts);
+    for (const [account, json] of Object.entries(all)) {
+      const health = parseAccountHealth(json);
+      if (health?.status !== 'needs_reauth') continue;
+      out.push(needsReauthEvent(channel, account, Date.parse(health.since), health.reason));
     }
   }
   return out;

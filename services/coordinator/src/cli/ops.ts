@@ -4,14 +4,28 @@ import { parseArgs } from 'node:util';
 import { CHANNELS } from '@agent-ops/contracts/channels';
 import { CoordinatorApiError, CoordinatorClient } from '../client.ts';
 import { COMMANDS } from './commands.ts';
+import { deriveKeyCommand } from './derive-key-command.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { installCli } from './install-cli.ts';
 import { serviceCommand } from './service-command.ts';
+import { versionLine } from './version.ts';
+
+type LocalCommand = (args: string[], flags: Flags, print: (line: string) => void) => number;
+type Flags = Record<string, string | boolean | undefined>;
+
+/** Commands that need no coordinator and no token. */
+const LOCAL: Record<string, LocalCommand> = {
+  service: serviceCommand,
+  'install-cli': (_args, flags, print) => installCli(flags, print),
+  'derive-key': (_args, flags, print) => deriveKeyCommand(flags, print),
+};
 
 const HELP = `usage: ops COMMAND [ARGS] [--url URL] [--token T] [--json]
 
 Talks to the agent-ops coordinator.
 
-  ops submit --file intent.json | --file - | --key K --action x.post --account A --text "..." [--not-before ISO] [--expires-at ISO]
+  ops submit --file intent.json | --file - | --key K --action x.post --account A --text "..." [--not-before ISO] [--expires-at ISO] [--session-key S]
+  ops derive-key --account A --action X --slug "..." [--content JSON]
   ops status KEY [--channel C]          ops list [--channel C] [--state S] [--account A] [--limit N]
   ops approvals                         ops approve KEY [--comment C]     ops reject KEY [--comment C]
   ops cancel KEY [--reason R]           ops replay KEY [--reason R]
@@ -21,6 +35,7 @@ Talks to the agent-ops coordinator.
   ops tail [--channel C] [--once]       ops audit [--count N]              ops doctor
   ops service install|uninstall --role brain|hands [--boot [--user U]] [--platform launchd|systemd] [--dir D] [--env-file F]
   ops login x --account A [--oauth2]    ops login google --account A [--calendar] [--gmail]   (on the hands only)
+  ops install-cli [--dir D] [--node PATH]   ops --version
 
   --url (or OPS_COORDINATOR_URL, default http://127.0.0.1:7400)   --token (or OPS_TOKEN)   --json
   exit codes: 0 ok, 1 refused, 2 bad input, 3 not found, 4 key reused, 5 unreachable, 6 not authorised`;
@@ -59,8 +74,22 @@ const STRING_OPTIONS = [
   'port',
   'gmail-user',
   'secrets-file',
+  'session-key',
+  'slug',
+  'content',
 ];
-const BOOLEAN_OPTIONS = ['json', 'done', 'retry', 'once', 'help', 'boot', 'oauth2', 'calendar', 'gmail'];
+const BOOLEAN_OPTIONS = [
+  'json',
+  'done',
+  'retry',
+  'once',
+  'help',
+  'boot',
+  'oauth2',
+  'calendar',
+  'gmail',
+  'version',
+];
 const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
   ...STRING_OPTIONS.map((n) => [n, { type: 'string' as const }]),
   ...BOOLEAN_OPTIONS.map((n) => [n, { type: 'boolean' as const }]),
@@ -80,7 +109,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const [name, ...args] = parsed.positionals;
-  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const flags = parsed.values as Flags;
+  if (flags.version) {
+    process.stdout.write(`${versionLine()}\n`);
+    return EXIT.ok;
+  }
   if (name === 'login') {
     // Credentials are obtained on the hands; the brain never loads this code (see services/accounts).
     const { loginCommand } = await import('@agent-ops/accounts/login-cli');
@@ -90,11 +123,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return name || flags.help ? EXIT.ok : EXIT.usage;
   }
-  if (name === 'service') {
+  const local = LOCAL[name];
+  if (local) {
     try {
-      return serviceCommand(args, flags, (line) => process.stdout.write(`${line}\n`));
+      return local(args, flags, (line) => process.stdout.write(`${line}\n`));
     } catch (err) {
-      process.stderr.write(`ops service: ${(err as Error).message}\n`);
+      process.stderr.write(`ops ${name}: ${(err as Error).message}\n`);
       return EXIT.usage;
     }
   }

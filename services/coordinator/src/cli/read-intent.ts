@@ -9,6 +9,8 @@ export type IntentFlags = {
   payload?: string;
   'not-before'?: string;
   'expires-at'?: string;
+  /** The OpenClaw session asking: the coordinator's report of the receipt goes back to it. */
+  'session-key'?: string;
 };
 
 export class UsageError extends Error {
@@ -45,6 +47,6 @@ export function readIntent(flags: IntentFlags, stdin: () => string): Record<stri
     payload,
     notBefore: flags['not-before'] ?? null,
     expiresAt: flags['expires-at'] ?? null,
-    meta: { source: 'ops-cli' },
+    meta: { source: 'ops-cli', ...(flags['session-key'] ? { sessionKey: flags['session-key'] } : {}) },
   };
 }

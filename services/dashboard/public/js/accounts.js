@@ -1,5 +1,6 @@
 // @ts-check
-// Per channel and account: rate-limit points left per group, when the window resets, the breaker.
+// Per channel and account: rate-limit points left per group, when the window resets, the breaker,
+// the login's health and the intents held until a person logs in again.
 
 /** @typedef {import('../../src/views.ts').AccountView} AccountView */
 
@@ -38,6 +39,22 @@ function accountRow(a) {
       ),
       a.breaker.since ? h('div', { class: 'muted small' }, ago(a.breaker.since)) : null,
     ),
+    loginCell(a),
+  );
+}
+
+/** @param {AccountView} a */
+function loginCell(a) {
+  if (!a.login) return td({ 'data-label': 'Login' }, h('span', { class: 'muted' }, 'not checked yet'));
+  const ok = a.login.status === 'ok';
+  const held = a.held.count > 0 ? `${num(a.held.count)}${a.held.partial ? '+' : ''} held` : null;
+  return td(
+    { 'data-label': 'Login' },
+    h('span', { class: `pill ${ok ? 'pill-ok' : 'pill-bad'}` }, ok ? 'ok' : 'needs_reauth: run ops login'),
+    h('div', { class: 'muted small' }, `${ago(a.login.since)}, checked ${ago(a.login.checkedAt)}`),
+    a.login.reason ? h('div', { class: 'small' }, a.login.reason) : null,
+    held ? h('div', { class: 'warn' }, held) : null,
+    a.held.keys.length ? h('div', { class: 'key muted' }, a.held.keys.join(', ')) : null,
   );
 }
 
@@ -51,7 +68,7 @@ export function renderAccounts(accounts) {
         {},
         h(
           'td',
-          { colspan: 5, class: 'empty' },
+          { colspan: 6, class: 'empty' },
           'No account seen yet. Accounts appear with their first receipt, or when configured (OPS_CONFIG_FILE).',
         ),
       ),

@@ -13,6 +13,7 @@ import { renderDeadletter } from './deadletter.js';
 import { byId } from './dom.js';
 import { clock, setServerNow } from './format.js';
 import { renderGate, renderGateScopes, setUpGate } from './gate.js';
+import { renderHookUndelivered } from './hook-undelivered.js';
 import { connect } from './live.js';
 import { renderReceiptFilters, renderReceipts } from './receipts.js';
 import { renderScheduled } from './scheduled.js';
@@ -33,6 +34,7 @@ function render({ snapshot, receipts }) {
   renderReceipts(receipts);
   renderUnknown(snapshot.unknown);
   renderDeadletter(snapshot.deadletter);
+  renderHookUndelivered(snapshot.hookUndelivered);
   renderChart(snapshot);
   renderChannels(snapshot.channels);
   renderAccounts(snapshot.accounts);

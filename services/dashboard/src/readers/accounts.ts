@@ -1,14 +1,33 @@
+import { parseAccountHealth } from '@agent-ops/contracts/account-health';
 import { type Channel, rateLimitGroupsOf } from '@agent-ops/contracts/channels';
 import { channelKeys } from '@agent-ops/contracts/keys';
 import { type RateLimitConfig, RateLimitState } from '@agent-ops/runtime/rate-limit-state';
 import type { Redis } from 'ioredis';
 import type { AccountView, ChannelView } from '../views.ts';
 import { parseJson, receiptOf } from '../wire.ts';
-import { RECENT_RECEIPTS } from './bounds.ts';
+import { HELD_SCAN, HELD_SHOWN, RECENT_RECEIPTS } from './bounds.ts';
 
 type BreakerJson = { state?: string; since?: string; by?: string };
+type Held = { keys: Map<string, string[]>; partial: boolean };
 
-/** Per channel and account: the points left in each rate-limit group, and the breaker. */
+/** One bounded HSCAN page of a channel's `held` hash: the held keys by account. */
+async function readHeld(redis: Redis, key: string): Promise<Held> {
+  const [cursor, flat] = await redis.hscan(key, '0', 'COUNT', HELD_SCAN);
+  const keys = new Map<string, string[]>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const account = (parseJson(flat[i + 1]) as { account?: unknown } | null)?.account;
+    if (typeof account !== 'string') continue;
+    const list = keys.get(account) ?? [];
+    list.push(String(flat[i]));
+    keys.set(account, list);
+  }
+  return { keys, partial: cursor !== '0' };
+}
+
+/**
+ * Per channel and account: the points left in each rate-limit group, the breaker, the login's
+ * health and the intents held for it.
+ */
 export class AccountsReader {
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -31,8 +50,8 @@ export class AccountsReader {
   }
 
   /** The accounts with a breaker, and for an active channel the configured ones and those of recent receipts. */
-  private async names(c: ChannelView, breakers: Record<string, string>): Promise<string[]> {
-    const names = new Set<string>(Object.keys(breakers));
+  private async names(c: ChannelView, known: readonly string[]): Promise<string[]> {
+    const names = new Set<string>(known);
     if (c.active) {
       for (const name of Object.keys(this.config.accounts)) names.add(name);
       const k = channelKeys(this.prefix, c.channel);
@@ -49,6 +68,8 @@ export class AccountsReader {
     channel: Channel,
     account: string,
     breaker: string | undefined,
+    login: string | undefined,
+    held: Held,
   ): Promise<AccountView> {
     const state = this.state(channel);
     const limits = await Promise.all(
@@ -58,20 +79,33 @@ export class AccountsReader {
       }),
     );
     const b = parseJson(breaker) as BreakerJson | null;
+    const health = parseAccountHealth(login);
+    const heldKeys = held.keys.get(account) ?? [];
     return {
       channel,
       account,
       limits,
       breaker: { state: b?.state ?? 'closed', since: b?.since ?? null, by: b?.by ?? null },
+      login: health
+        ? { status: health.status, reason: health.reason, since: health.since, checkedAt: health.checkedAt }
+        : null,
+      held: { count: heldKeys.length, keys: heldKeys.slice(0, HELD_SHOWN), partial: held.partial },
     };
   }
 
   async read(channels: readonly ChannelView[]): Promise<AccountView[]> {
     const out: AccountView[] = [];
     for (const c of channels) {
-      const breakers = await this.redis.hgetall(channelKeys(this.prefix, c.channel).breakers);
-      for (const account of await this.names(c, breakers))
-        out.push(await this.account(c.channel, account, breakers[account]));
+      const k = channelKeys(this.prefix, c.channel);
+      // Both hashes hold one small record per account of the channel.
+      const [breakers, logins, held] = await Promise.all([
+        this.redis.hgetall(k.breakers),
+        this.redis.hgetall(k.accounts),
+        readHeld(this.redis, k.held),
+      ]);
+      const known = [...Object.keys(breakers), ...Object.keys(logins), ...held.keys.keys()];
+      for (const account of await this.names(c, known))
+        out.push(await this.account(c.channel, account, breakers[account], logins[account], held));
     }
     return out;
   }

@@ -8,8 +8,14 @@
 export const LIST_LIMIT = 50;
 /** Newest deadletter entries read per channel. */
 export const DEADLETTER_PER_CHANNEL = 20;
+/** Newest undelivered agent reports read per channel. */
+export const HOOK_UNDELIVERED_PER_CHANNEL = 20;
 /** Leases shown per channel, from one HSCAN page. */
 export const LEASES_SHOWN = 50;
+/** Entries of a channel's `held` hash read (one HSCAN page) to list each account's held intents... */
+export const HELD_SCAN = 500;
+/** ...and the keys shown per account. */
+export const HELD_SHOWN = 20;
 /** Recent receipts looked at for the accounts a channel has served. */
 export const RECENT_RECEIPTS = 200;
 /** A filtered receipts list reads pages of this many entries... */
