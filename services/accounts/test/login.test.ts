@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalendarSecretsSchema } from '@agent-ops/calendar-executor/calendar-secrets';
 import { EmailSecretsSchema } from '@agent-ops/email-executor/email-secrets';
+import { launchChromium } from '@agent-ops/testkit/chromium';
 import { FakeGoogleOAuth } from '@agent-ops/testkit/fake-google-oauth';
 import { FakeX } from '@agent-ops/testkit/fake-x';
 import { FakeXOAuth } from '@agent-ops/testkit/fake-x-oauth';
@@ -10,7 +11,6 @@ import { freePort } from '@agent-ops/testkit/free-port';
 import { writeSecretsFile } from '@agent-ops/testkit/processes';
 import { waitFor } from '@agent-ops/testkit/wait';
 import { XSecretsSchema } from '@agent-ops/x-executor/x-secrets';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // `ops login` as a person runs it on the executor host, against the fakes: the command prints
@@ -169,16 +169,7 @@ describe('ops login', () => {
       X_CLIENT_SECRET: 'client-secret-1',
     });
     const page = await pageOf(run);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const tab = await browser.newPage();
     await tab.goto(page);

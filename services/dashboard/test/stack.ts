@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@agent-ops/runtime/logger';
+import { launchChromium } from '@agent-ops/testkit/chromium';
 import { freePort } from '@agent-ops/testkit/free-port';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { OPERATOR_TOKEN, World } from '../../coordinator/test/world.ts';
 import { type DashboardConfig, type DashboardConfigInput, parseDashboardConfig } from '../src/config.ts';
 import { Dashboard } from '../src/dashboard.ts';
@@ -63,18 +64,7 @@ export async function startStack(
   });
   const dashboard = new Dashboard(config, createLogger('dashboard', 'silent'));
   const url = await dashboard.start();
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   return { world, dashboard, url, browser, user: `dash-${world.prefix}`, config };
 }
 
