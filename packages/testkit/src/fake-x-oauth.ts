@@ -117,6 +117,11 @@ export class FakeXOAuth {
     return t.grant.user;
   }
 
+  /** The scopes granted to an OAuth 2.0 bearer token; `undefined` when it is not ours. */
+  scopesOfBearer(bearer: string): readonly string[] | undefined {
+    return this.accessTokens.get(bearer)?.grant.scopes;
+  }
+
   /** Refresh tokens presented more than once. */
   reusedRefreshTokens(): string[] {
     return [...this.refreshUses].filter(([, n]) => n > 1).map(([t]) => t);

@@ -278,6 +278,13 @@ export class FakeX {
       return this.send(call, res, 429, problem(429, 'Too Many Requests', 'Too Many Requests'), rate.headers);
     }
 
+    // Each v2 endpoint names the OAuth 2.0 scopes it needs (docs.x.com/x-api/media/upload:
+    // `media.write`); a user token granted without it is refused with 403, whatever else it may do.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const scopes = bearer ? this.oauth?.scopesOfBearer(bearer) : undefined;
+    if (url.pathname.startsWith('/2/media/') && scopes && !scopes.includes('media.write')) {
+      return this.send(call, res, 403, problem(403, 'Forbidden', 'Forbidden'));
+    }
     const answer = url.pathname.startsWith('/2/media/')
       ? this.media.route(method, url, user, body, form)
       : this.route(method, url, user, body);

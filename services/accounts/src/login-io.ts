@@ -17,7 +17,8 @@ export async function valueFrom(
   const fromEnv = io.env[envName];
   if (fromEnv) return fromEnv;
   if (typeof current === 'string' && current) return current;
-  return io.prompt.ask(question, envName);
+  // App secrets are not shown as typed; ids and keys are, so a person can check them.
+  return io.prompt.ask(question, envName, envName.endsWith('SECRET'));
 }
 
 /** How long a person has to finish the browser step. */

@@ -6,8 +6,8 @@ export type Callback = { code: string; state: string };
 /**
  * The loopback redirect of an OAuth 2.0 login for a native app (RFC 8252 §7.3): a server on
  * 127.0.0.1 only, never a LAN address, that takes exactly one redirect to `/callback` (or `/`
- * for Google's loopback flow), checks its `state`, and closes. A denied consent or a wrong
- * state ends the login with the provider's error, never a guess.
+ * for Google's loopback flow), checks its `state`, and closes. A denied consent ends the login
+ * with the provider's error; a request without this login's state is answered 400 and ignored.
  */
 export class LoopbackCallback {
   private server: Server | null = null;
@@ -33,7 +33,7 @@ export class LoopbackCallback {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(`<!doctype html><title>agent-ops login</title><p>${text}</p>`);
       };
-      if (error) {
+      if (error && state === expectedState()) {
         page('The login was not completed. You can close this tab.');
         settle?.reject(
           new Error(
@@ -41,8 +41,13 @@ export class LoopbackCallback {
           ),
         );
       } else if (!code || state !== expectedState()) {
-        page('This redirect does not belong to the login in progress.');
-        settle?.reject(new Error("the redirect carried no code or another login's state"));
+        // A stray request (a reload, another tab, a probe of 127.0.0.1) is refused and the login
+        // goes on waiting for the redirect that carries its own state.
+        res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          '<!doctype html><title>agent-ops login</title><p>This redirect does not belong to the login in progress.</p>',
+        );
+        return;
       } else {
         page('Signed in. You can close this tab and return to the terminal.');
         settle?.resolve({ code, state });

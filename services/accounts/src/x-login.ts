@@ -8,10 +8,17 @@ import { writeAccountEntry } from './write-account.ts';
 
 /**
  * The scopes the x-executor uses, and no more: read the account's posts and its own user
- * (reconcile, receipts' URLs), write and delete posts, and `offline.access` for the refresh
+ * (reconcile, receipts' URLs), write and delete posts, upload the images and videos they carry
+ * (`media.write`, which X's v2 media upload requires), and `offline.access` for the refresh
  * token that keeps the login alive past the access token's 2 hours.
  */
-export const X_OAUTH2_SCOPES = ['tweet.read', 'tweet.write', 'users.read', 'offline.access'] as const;
+export const X_OAUTH2_SCOPES = [
+  'tweet.read',
+  'tweet.write',
+  'users.read',
+  'media.write',
+  'offline.access',
+] as const;
 
 /** The port of the loopback callback: X matches the callback URL exactly, so it is fixed and registered. */
 export const X_CALLBACK_PORT = 8765;

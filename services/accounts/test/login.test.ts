@@ -184,6 +184,7 @@ describe('ops login', () => {
       'tweet.read',
       'tweet.write',
       'users.read',
+      'media.write',
       'offline.access',
     ]);
     expectNothingSecretPrinted(run.out(), doc.accounts.ana.x);

@@ -72,4 +72,18 @@ describe('the fake X token endpoint', () => {
     const app = await createXAppClient({ clientId: 'web', clientSecret: 'web-secret' }, url, 5000);
     await expect(app.refreshOAuth2Token(first.refreshToken)).rejects.toMatchObject({ code: 400 });
   });
+
+  it('refuses a media upload (403) to a user token granted without media.write, and takes it with the scope', async () => {
+    const { oauth, url } = await start();
+    const upload = (accessToken: string) =>
+      fetch(`${url}/2/media/upload/initialize`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ media_type: 'image/png', total_bytes: 100, media_category: 'tweet_image' }),
+      });
+    const without = oauth.issue(ME, 'web', SCOPES);
+    expect((await upload(without.accessToken)).status).toBe(403);
+    const granted = oauth.issue(ME, 'web', [...SCOPES, 'media.write']);
+    expect((await upload(granted.accessToken)).status).toBeLessThan(300);
+  });
 });
