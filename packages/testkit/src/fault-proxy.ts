@@ -45,6 +45,11 @@ export class FaultProxy {
   outageUntil = 0;
   /** Called when a request arrives, before it is passed on: where a test lets a person act first. */
   onRequest: ((call: ProxyCall) => void | Promise<void>) | null = null;
+  /**
+   * What a test's hook threw, in order. The request is then answered 500 at once: a hook that
+   * fails (an assertion about the server) must show as itself, not as a request left hanging.
+   */
+  readonly hookErrors: Error[] = [];
   /** Called after the server carried out a write, before the answer is passed back. */
   onAct: ((call: ProxyCall) => void | Promise<void>) | null = null;
   url = '';
@@ -90,7 +95,12 @@ export class FaultProxy {
       acted: false,
     };
     this.calls.push(call);
-    await this.onRequest?.(call);
+    try {
+      await this.onRequest?.(call);
+    } catch (err) {
+      this.hookErrors.push(err as Error);
+      return this.answer(call, res, 500, {}, `the test's onRequest hook failed: ${(err as Error).message}`);
+    }
     const fault = this.faults.take(method, path);
     if (fault?.kind === 'drop') return void req.socket.destroy();
     if (fault?.kind === 'hold') return;

@@ -211,7 +211,11 @@ describe('caldav-executor against radicale, with tsdav', () => {
       'caldav',
       intent(`race-up-${prefix}`, 'caldav.update', { object: name, summary: `Agent ${prefix}` }),
     );
-    const [, receipt] = await settledReceipts(redis, prefix, 'caldav', 2);
+    const [, receipt] = await settledReceipts(redis, prefix, 'caldav', 2).catch((err: Error) => {
+      throw new Error(`${err.message}; the person's edit: ${proxy.hookErrors.join('; ') || 'no error'}`);
+    });
+    // The person's edit itself went through (an assertion failing in it shows here by name).
+    expect(proxy.hookErrors).toEqual([]);
     expect(receipt).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'conflict' } });
     expect(receipt?.error?.message).toMatch(/412/);
     expect(stored(name)?.value('summary')).toBe(`Race ${prefix}`);
