@@ -189,7 +189,9 @@ describe('caldav-executor against radicale, with tsdav', () => {
 
   it('a person writing between the read and the PUT: 412, then a clear conflict; a lost answer is done without a second write', async () => {
     const prefix = testPrefix();
-    await start(prefix);
+    // The person's edit (a GET and a PUT at radicale) runs while the executor's PUT waits in the
+    // proxy, so it counts against that request's timeout: 3 s is short on a loaded machine.
+    await start(prefix, { timeoutMs: 15_000 });
     const key = `race-${prefix}`;
     const name = objectNameFor(key);
     await xaddIntent(
@@ -211,7 +213,7 @@ describe('caldav-executor against radicale, with tsdav', () => {
       'caldav',
       intent(`race-up-${prefix}`, 'caldav.update', { object: name, summary: `Agent ${prefix}` }),
     );
-    const [, receipt] = await settledReceipts(redis, prefix, 'caldav', 2).catch((err: Error) => {
+    const [, receipt] = await settledReceipts(redis, prefix, 'caldav', 2, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}; the person's edit: ${proxy.hookErrors.join('; ') || 'no error'}`);
     });
     // The person's edit itself went through (an assertion failing in it shows here by name).
