@@ -150,6 +150,9 @@ export class IntentProcessor {
         log.debug({ done: begin.done }, 'already terminal: acknowledged without effect');
         return 'settled';
       case 'busy':
+        // A rejection waits while an attempt is armed; with no live lease, nobody else will
+        // settle that attempt, so this entry takes it over and settles it (see settleInDoubt).
+        if (verdict.kind === 'reject') return this.settleInDoubt(msg, intent, verdict.error, firstTried, log);
         return 'left';
       case 'verdict': {
         if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
@@ -195,6 +198,76 @@ export class IntentProcessor {
       }
     }
     return this.effect(a);
+  }
+
+  /**
+   * A rejected intent (expired, approval expired, account gone) whose key has an attempt in
+   * doubt: taken over as an effect would be, reconciled, and settled without any call. The
+   * effect happened: `succeeded`; it did not: `rejected` with the verdict's error; nobody can
+   * tell, or some steps happened: `unknown` (the steps get their receipts in commit). A live
+   * lease of another owner leaves the entry to that owner, as before.
+   */
+  private async settleInDoubt(
+    msg: StreamMessage,
+    intent: Intent,
+    rejection: ReceiptError,
+    firstTried: number | undefined,
+    log: Logger,
+  ): Promise<Disposition> {
+    const token = randomUUID();
+    const begin = await this.d.ledger.begin({
+      key: intent.idempotencyKey,
+      token,
+      leaseTtlMs: this.d.options.leaseTtlMs,
+      owner: this.d.options.consumer,
+      intentId: msg.id,
+      mode: 'effect',
+    });
+    if (begin.code === 'gate_closed') return 'held';
+    if (begin.code === 'busy') return 'left';
+    if (begin.code === 'done') {
+      await this.d.ledger.ack([msg.id]);
+      return 'settled';
+    }
+    if (begin.code === 'verdict') throw new Error('begin granted a verdict lease for an effect');
+    const a: Attempt = {
+      msg,
+      intent,
+      token,
+      attempt: begin.attempt,
+      startedAt: new Date(begin.startedAt),
+      firstTriedAt: firstTried ?? begin.startedAt,
+      previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
+      marks: [],
+      log,
+    };
+    // Disarmed meanwhile (begun afresh): nothing is in doubt, the rejection stands.
+    if (begin.code === 'begun') return this.commit(a, 'rejected', null, rejection);
+    log.warn({ previous: begin.previous, rejection }, 'rejected with an attempt in doubt: reconciling first');
+    const keeper = this.keepLease(a);
+    let result: ReconcileResult;
+    try {
+      result = await this.d.adapter.reconcile(intent, this.ctx(a, null));
+    } catch (err) {
+      // The verdict is final, so there is no later to ask in: a person decides.
+      const error = toReceiptError(err, this.d.adapter.secretValues());
+      return this.commit(a, 'unknown', null, {
+        code: 'reconcile_failed',
+        message: `${rejection.message} (reconcile could not ask: ${error.message})`.slice(0, 2000),
+        retryable: false,
+      });
+    } finally {
+      keeper.stop();
+    }
+    if (result.outcome === 'done') return this.commit(a, 'succeeded', result.result, null);
+    if (result.outcome === 'unknown') {
+      return this.commit(a, 'unknown', null, {
+        code: rejection.code,
+        message: `${result.reason} (after: ${rejection.message})`.slice(0, 2000),
+        retryable: false,
+      });
+    }
+    return this.commit(a, 'rejected', null, rejection);
   }
 
   private async effect(a: Attempt): Promise<Disposition> {
@@ -482,7 +555,7 @@ export class IntentProcessor {
     // for untouched.
     const steps =
       result?.derived ?? this.d.adapter.derivedEffects?.(a.intent, [...a.previousMarks, ...a.marks]) ?? [];
-    const status = given === 'failed' && steps.length > 0 ? 'unknown' : given;
+    const status = (given === 'failed' || given === 'rejected') && steps.length > 0 ? 'unknown' : given;
     if (status !== given && error) {
       const ids = steps.map((d) => d.externalId).join(', ');
       const message = `${error.message} (after ${steps.length} of its steps happened: ${ids})`;

@@ -390,6 +390,33 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
     expect(receipt?.error?.message).toContain('the intent expires at');
   });
 
+  it('rejected by policy with an attempt in doubt: taken over, reconciled, settled without a call', async () => {
+    const r = await rig({ maxRetries: null });
+    const expiresAt = Date.now() + 300;
+    const [gone, happened] = [
+      post({ expiresAt: new Date(expiresAt).toISOString() }),
+      post({ expiresAt: new Date(expiresAt).toISOString() }),
+    ];
+    for (const intent of [gone, happened]) {
+      r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+      r.adapter.reconciles.push(new Error('503 on the read'));
+      await r.processor.handle(await r.deliver(intent));
+      expect((await state(r, intent.idempotencyKey)).armed).not.toBeNull();
+    }
+    await waitFor(() => Date.now() > expiresAt, 'the intents to expire');
+    r.adapter.reconciles.push({ outcome: 'not_done' }, { outcome: 'done', result: done('808') });
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    expect(await r.processor.handle(await r.redeliver(r.deferred[1] as DeferArgs))).toBe('settled');
+    const g = await state(r, gone.idempotencyKey);
+    expect(g.receipts).toMatchObject([{ status: 'rejected', error: { code: 'expired' } }]);
+    expect(g).toMatchObject({ armed: null, lease: null });
+    expect((await state(r, happened.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '808' },
+    ]);
+    expect(r.adapter.performed).toBe(2);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+
   it('rejected by policy: a receipt and no call, no attempt', async () => {
     const r = await rig();
     const intent = post({ account: 'stranger' });
