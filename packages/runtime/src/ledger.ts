@@ -34,6 +34,8 @@ export type ReleaseReason =
   | 'not_sent'
   /** A request went out and had no effect (the API said so, or reconcile found nothing): disarmed, counted. */
   | 'not_done'
+  /** Nothing was sent, but the attempt's marks record progress: stays armed, not counted. */
+  | 'not_sent_keep'
   /** The effect may have happened and the API could not be asked: stays armed, counted. */
   | 'in_doubt';
 

@@ -105,6 +105,7 @@ export class IntentProcessor {
     // A re-appended entry says when the key was first tried; a first entry became due when it
     // was appended (its id's time, set by Redis).
     const firstTried = Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || undefined;
+    const held = fieldsToRecord(msg.fields)[HELD] === '1';
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,
       hasAccount: (a) => adapter.hasAccount(a),
@@ -181,7 +182,12 @@ export class IntentProcessor {
       token,
       attempt: begin.attempt,
       startedAt: new Date(begin.startedAt),
-      firstTriedAt: Math.min(firstTried ?? begin.startedAt, begin.startedAt),
+      // A held copy's first try was moved on by each wait for a login, so it is trusted over
+      // the armed attempt's start (kept for reconcile), which would count the held time again.
+      firstTriedAt:
+        held && firstTried !== undefined
+          ? firstTried
+          : Math.min(firstTried ?? begin.startedAt, begin.startedAt),
       previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
       marks: [],
       log,
@@ -514,11 +520,14 @@ export class IntentProcessor {
 
   /**
    * Progress an adapter recorded (a thread's posted parts, its finished uploads) is never
-   * dropped by a disarm: such an attempt is released in doubt, whatever the reason given.
+   * dropped by a disarm: such an attempt stays armed, whatever the reason given. One that
+   * sent nothing (`not_sent_keep`) still takes its attempt back, so holds, the own limiter
+   * and an open breaker delay it without spending the attempt cap.
    */
   private keptReason(a: Attempt, given: ReleaseReason): ReleaseReason {
     const progress = this.d.adapter.marksAreProgress && a.previousMarks.length + a.marks.length > 0;
-    return progress ? 'in_doubt' : given;
+    if (!progress) return given;
+    return given === 'not_sent' || given === 'not_sent_keep' ? 'not_sent_keep' : 'in_doubt';
   }
 
   /**

@@ -18,7 +18,7 @@ import { waitFor } from '@agent-ops/testkit/wait';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AccountHealthBoard } from '../src/account-health.ts';
-import type { ChannelAdapter, EffectResult, ReconcileResult } from '../src/adapter.ts';
+import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from '../src/adapter.ts';
 import { Breakers } from '../src/breakers.ts';
 import type { DeferArgs } from '../src/later.ts';
 import { Ledger } from '../src/ledger.ts';
@@ -38,7 +38,7 @@ const log = pino({ level: 'silent' });
 const coordinatorKey = generateKeyPairSync('ed25519');
 
 /** One scripted answer: a result, an error to throw, or a promise the test settles. */
-type Step<T> = T | Error | (() => Promise<T>);
+type Step<T> = T | Error | ((ctx: EffectContext) => Promise<T>);
 
 class ScriptedAdapter implements ChannelAdapter {
   readonly channel = 'x' as const;
@@ -46,6 +46,8 @@ class ScriptedAdapter implements ChannelAdapter {
   readonly reconciles: Step<ReconcileResult>[] = [];
   performed = 0;
   reconciled = 0;
+  /** Set by a test: marks record progress (a thread's parts), so they keep the attempt armed. */
+  marksAreProgress = false;
   /** Set by a test: the adapter can check a login, which is what lets a held account's work wait. */
   checkAccount?: (account: string) => Promise<void>;
 
@@ -55,9 +57,9 @@ class ScriptedAdapter implements ChannelAdapter {
   rateLimitGroup(): string {
     return 'post';
   }
-  perform(): Promise<EffectResult> {
+  perform(_intent: unknown, ctx: EffectContext): Promise<EffectResult> {
     this.performed += 1;
-    return play(this.performs.shift(), 'perform');
+    return play(this.performs.shift(), 'perform', ctx);
   }
   reconcile(): Promise<ReconcileResult> {
     this.reconciled += 1;
@@ -68,10 +70,10 @@ class ScriptedAdapter implements ChannelAdapter {
   }
 }
 
-async function play<T>(step: Step<T> | undefined, what: string): Promise<T> {
+async function play<T>(step: Step<T> | undefined, what: string, ctx?: EffectContext): Promise<T> {
   if (step === undefined) throw new Error(`the test scripted no ${what}`);
   if (step instanceof Error) throw step;
-  if (typeof step === 'function') return (step as () => Promise<T>)();
+  if (typeof step === 'function') return (step as (c?: EffectContext) => Promise<T>)(ctx);
   return step;
 }
 
@@ -549,6 +551,55 @@ describe('IntentProcessor: an account whose login was refused holds its work', (
     s = await state(r, intent.idempotencyKey);
     expect(s.receipts).toMatchObject([{ status: 'succeeded', externalId: '401' }]);
     expect(r.adapter.performed).toBe(1);
+  });
+
+  it('progress kept through a breaker bounce and a hold: armed, the attempt taken back, held time not retry time', async () => {
+    const r = await refusedRig({ maxRetries: 1, retryForMs: 3_600_000, breaker: { volumeThreshold: 1000 } });
+    r.adapter.marksAreProgress = true;
+    const intent = post();
+    // Part 1 is out; then the call is refused by an open breaker: nothing else left.
+    r.adapter.performs.push(async (ctx) => {
+      await ctx.mark('part:1');
+      throw new RetryAfterError('breaker open', 10, 'breaker_open');
+    });
+    await r.processor.handle(await r.deliver(intent));
+    let s = await state(r, intent.idempotencyKey);
+    expect(s.armed).not.toBeNull();
+    expect(s.attempts).toBe(0);
+    // The next try is refused the login: held, still armed, still not counted.
+    r.adapter.reconciles.push({ outcome: 'not_done' }, { outcome: 'not_done' });
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], attempts: 0, lease: null });
+    expect(s.armed).not.toBeNull();
+    // The first armed attempt began long ago; the held copy's first try was moved on since.
+    const armed = JSON.parse((await redis.hget(r.keys.armed, intent.idempotencyKey)) as string);
+    await redis.hset(
+      r.keys.armed,
+      intent.idempotencyKey,
+      JSON.stringify({ ...armed, startedAt: Date.now() - 7_200_000 }),
+    );
+    const held = r.deferred[1] as DeferArgs;
+    const moved = {
+      ...held,
+      fields: [
+        'intent',
+        fieldsToRecord(held.fields).intent ?? '',
+        'held',
+        '1',
+        'firstTriedAt',
+        String(Date.now()),
+      ],
+    };
+    await r.health.record('acme', 'ok', null);
+    r.adapter.performs.push(new RetryAfterError('503', null));
+    await r.processor.handle(await r.redeliver(moved));
+    s = await state(r, intent.idempotencyKey);
+    // Neither the window (2 h since the armed start) nor the cap (1 retry) is spent: this is the first counted try.
+    expect(s.receipts).toEqual([]);
+    expect(s.armed).not.toBeNull();
+    expect(r.adapter.performed).toBe(3);
   });
 
   it('without a login check in the adapter, each intent calls, and a success marks the account ok', async () => {
