@@ -400,7 +400,12 @@ export class IntentProcessor {
     proceeds: boolean,
     firstTried: number | undefined,
   ): Promise<boolean> {
-    if (!proceeds || !this.holdsForLogin(intent.account)) {
+    // A key settled meanwhile (a person cancelled it) is not held again: begin acknowledges it.
+    if (
+      !proceeds ||
+      !this.holdsForLogin(intent.account) ||
+      (await this.d.ledger.isDone(intent.idempotencyKey))
+    ) {
       if (fieldsToRecord(msg.fields)[HELD] === '1') await this.d.health.unhold(intent.idempotencyKey);
       return false;
     }

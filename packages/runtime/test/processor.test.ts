@@ -602,6 +602,48 @@ describe('IntentProcessor: an account whose login was refused holds its work', (
     expect(r.adapter.performed).toBe(3);
   });
 
+  it('the held hash names no settled key: a cancel while held ends the hold, a hold left by a crash goes with the receipt', async () => {
+    const r = await refusedRig();
+    const [cancelled, crashed] = [post(), post()];
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.deliver(cancelled));
+    // A person cancels it while it waits (the coordinator's decision, without a lease).
+    const decided = await r.ledger.commit({
+      key: cancelled.idempotencyKey,
+      token: '',
+      receiptJson: JSON.stringify({
+        v: 1,
+        idempotencyKey: cancelled.idempotencyKey,
+        action: 'x.post',
+        account: 'acme',
+        status: 'rejected',
+        externalId: null,
+        url: null,
+        attempts: 0,
+        executor: 'coordinator',
+        intentId: '0-1',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        error: { code: 'cancelled', message: 'cancelled by a person', retryable: false },
+      }),
+      status: 'rejected',
+      deadletter: null,
+      ackIds: [],
+    });
+    expect(decided.code).toBe('committed');
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    expect(r.deferred).toHaveLength(1);
+    expect(await redis.hget(r.keys.held, cancelled.idempotencyKey)).toBeNull();
+    // A replica held this one and died before its copy was scheduled; the original comes back.
+    await r.health.hold(crashed.idempotencyKey, 'acme');
+    await r.health.record('acme', 'ok', null);
+    r.adapter.performs.push(done('909'));
+    await r.processor.handle(await r.deliver(crashed));
+    expect((await state(r, crashed.idempotencyKey)).receipts).toMatchObject([{ status: 'succeeded' }]);
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+
   it('without a login check in the adapter, each intent calls, and a success marks the account ok', async () => {
     const r = await rig();
     await r.health.record('acme', 'needs_reauth', 'refused earlier');
