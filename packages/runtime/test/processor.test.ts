@@ -48,6 +48,18 @@ class ScriptedAdapter implements ChannelAdapter {
   reconciled = 0;
   /** Set by a test: marks record progress (a thread's parts), so they keep the attempt armed. */
   marksAreProgress = false;
+
+  /** A step marked `part:<id>` happened (as a thread's part): it gets its own receipt. */
+  derivedEffects(intent: Intent, marks: readonly string[]) {
+    return marks
+      .filter((m) => m.startsWith('part:'))
+      .map((m) => ({
+        key: `${intent.idempotencyKey}/part/1`,
+        action: 'x.post' as const,
+        externalId: m.slice(5),
+        url: null,
+      }));
+  }
   /** Set by a test: the adapter can check a login, which is what lets a held account's work wait. */
   checkAccount?: (account: string) => Promise<void>;
 
@@ -600,6 +612,31 @@ describe('IntentProcessor: an account whose login was refused holds its work', (
     expect(s.receipts).toEqual([]);
     expect(s.armed).not.toBeNull();
     expect(r.adapter.performed).toBe(3);
+  });
+
+  it('a thread held mid-way past its expiresAt: reconciled, parked unknown, the posted part receipted', async () => {
+    const r = await refusedRig({ reauthCheckMs: 600_000 });
+    r.adapter.marksAreProgress = true;
+    const expiresAt = Date.now() + 300;
+    const intent = post({ expiresAt: new Date(expiresAt).toISOString() });
+    r.adapter.performs.push(async (ctx) => {
+      await ctx.mark('part:111');
+      throw refusal();
+    });
+    await r.processor.handle(await r.deliver(intent));
+    expect((await state(r, intent.idempotencyKey)).armed).not.toBeNull();
+    await waitFor(() => Date.now() > expiresAt, 'the intent to expire');
+    r.adapter.reconciles.push({ outcome: 'not_done' });
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    const all = await receipts(redis, r.prefix, 'x');
+    expect(all.map((x) => [x.idempotencyKey, x.status, x.externalId])).toEqual([
+      [`${intent.idempotencyKey}/part/1`, 'succeeded', '111'],
+      [intent.idempotencyKey, 'unknown', null],
+    ]);
+    expect(all[1]?.error?.code).toBe('expired');
+    expect(await state(r, intent.idempotencyKey)).toMatchObject({ armed: null, lease: null, pending: 0 });
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+    expect(r.adapter.performed).toBe(1);
   });
 
   it('the held hash names no settled key: a cancel while held ends the hold, a hold left by a crash goes with the receipt', async () => {
