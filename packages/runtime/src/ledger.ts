@@ -34,6 +34,8 @@ export type ReleaseReason =
   | 'not_sent'
   /** A request went out and had no effect (the API said so, or reconcile found nothing): disarmed, counted. */
   | 'not_done'
+  /** Nothing was sent, but the attempt's marks record progress: stays armed, not counted. */
+  | 'not_sent_keep'
   /** The effect may have happened and the API could not be asked: stays armed, counted. */
   | 'in_doubt';
 
@@ -89,7 +91,7 @@ export class Ledger {
     const k = this.keys;
     const args: Array<string | number> = [first.leaseTtlMs, first.owner];
     for (const a of items) args.push(a.key, a.token, a.intentId, a.mode);
-    const replies = await this.redis.opsBegin(k.gate, k.done, k.leases, k.armed, k.attempts, ...args);
+    const replies = await this.redis.opsBegin(k.gate, k.done, k.leases, k.armed, k.attempts, k.held, ...args);
     return replies.map((r) => parseBegin(r as unknown[]));
   }
 
@@ -114,6 +116,7 @@ export class Ledger {
       k.receipts,
       k.intents,
       k.deadletter,
+      k.held,
       ...args,
     );
     return replies.map((r) => parseCommit(r as unknown[]));
@@ -186,6 +189,11 @@ export class Ledger {
   /** Appends a note for a person to the deadletter stream, acknowledging nothing. */
   async note(fields: readonly string[]): Promise<void> {
     await this.redis.xadd(this.keys.deadletter, '*', ...fields);
+  }
+
+  /** Whether the key has a terminal receipt already. */
+  async isDone(key: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.done, key)) === 1;
   }
 
   async ack(ids: readonly string[]): Promise<void> {

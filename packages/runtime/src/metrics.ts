@@ -8,7 +8,12 @@ import type { BreakerStateName, MetricsSink } from './metrics-sink.ts';
 
 const BREAKER_VALUE = { closed: 0, halfOpen: 1, open: 2 } as const;
 /** The reasons the runtime passes to retry(): every ReleaseReason. */
-const RETRY_REASONS = ['not_sent', 'not_done', 'in_doubt'] as const satisfies readonly ReleaseReason[];
+const RETRY_REASONS = [
+  'not_sent',
+  'not_done',
+  'in_doubt',
+  'not_sent_keep',
+] as const satisfies readonly ReleaseReason[];
 
 /** The runtime's figures as Prometheus metrics, served on /metrics. */
 export class ExecutorMetrics implements MetricsSink {

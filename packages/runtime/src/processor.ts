@@ -105,6 +105,7 @@ export class IntentProcessor {
     // A re-appended entry says when the key was first tried; a first entry became due when it
     // was appended (its id's time, set by Redis).
     const firstTried = Number(fieldsToRecord(msg.fields)[FIRST_TRIED_AT]) || undefined;
+    const held = fieldsToRecord(msg.fields)[HELD] === '1';
     const verdict = checkPolicy(intent, {
       channel: adapter.channel,
       hasAccount: (a) => adapter.hasAccount(a),
@@ -150,6 +151,9 @@ export class IntentProcessor {
         log.debug({ done: begin.done }, 'already terminal: acknowledged without effect');
         return 'settled';
       case 'busy':
+        // A rejection waits while an attempt is armed; with no live lease, nobody else will
+        // settle that attempt, so this entry takes it over and settles it (see settleInDoubt).
+        if (verdict.kind === 'reject') return this.settleInDoubt(msg, intent, verdict.error, firstTried, log);
         return 'left';
       case 'verdict': {
         if (verdict.kind !== 'reject') throw new Error('begin granted a verdict lease for an effect');
@@ -178,7 +182,12 @@ export class IntentProcessor {
       token,
       attempt: begin.attempt,
       startedAt: new Date(begin.startedAt),
-      firstTriedAt: Math.min(firstTried ?? begin.startedAt, begin.startedAt),
+      // A held copy's first try was moved on by each wait for a login, so it is trusted over
+      // the armed attempt's start (kept for reconcile), which would count the held time again.
+      firstTriedAt:
+        held && firstTried !== undefined
+          ? firstTried
+          : Math.min(firstTried ?? begin.startedAt, begin.startedAt),
       previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
       marks: [],
       log,
@@ -195,6 +204,76 @@ export class IntentProcessor {
       }
     }
     return this.effect(a);
+  }
+
+  /**
+   * A rejected intent (expired, approval expired, account gone) whose key has an attempt in
+   * doubt: taken over as an effect would be, reconciled, and settled without any call. The
+   * effect happened: `succeeded`; it did not: `rejected` with the verdict's error; nobody can
+   * tell, or some steps happened: `unknown` (the steps get their receipts in commit). A live
+   * lease of another owner leaves the entry to that owner, as before.
+   */
+  private async settleInDoubt(
+    msg: StreamMessage,
+    intent: Intent,
+    rejection: ReceiptError,
+    firstTried: number | undefined,
+    log: Logger,
+  ): Promise<Disposition> {
+    const token = randomUUID();
+    const begin = await this.d.ledger.begin({
+      key: intent.idempotencyKey,
+      token,
+      leaseTtlMs: this.d.options.leaseTtlMs,
+      owner: this.d.options.consumer,
+      intentId: msg.id,
+      mode: 'effect',
+    });
+    if (begin.code === 'gate_closed') return 'held';
+    if (begin.code === 'busy') return 'left';
+    if (begin.code === 'done') {
+      await this.d.ledger.ack([msg.id]);
+      return 'settled';
+    }
+    if (begin.code === 'verdict') throw new Error('begin granted a verdict lease for an effect');
+    const a: Attempt = {
+      msg,
+      intent,
+      token,
+      attempt: begin.attempt,
+      startedAt: new Date(begin.startedAt),
+      firstTriedAt: firstTried ?? begin.startedAt,
+      previousMarks: begin.code === 'takeover' ? (begin.previous.marks ?? []) : [],
+      marks: [],
+      log,
+    };
+    // Disarmed meanwhile (begun afresh): nothing is in doubt, the rejection stands.
+    if (begin.code === 'begun') return this.commit(a, 'rejected', null, rejection);
+    log.warn({ previous: begin.previous, rejection }, 'rejected with an attempt in doubt: reconciling first');
+    const keeper = this.keepLease(a);
+    let result: ReconcileResult;
+    try {
+      result = await this.d.adapter.reconcile(intent, this.ctx(a, null));
+    } catch (err) {
+      // The verdict is final, so there is no later to ask in: a person decides.
+      const error = toReceiptError(err, this.d.adapter.secretValues());
+      return this.commit(a, 'unknown', null, {
+        code: 'reconcile_failed',
+        message: `${rejection.message} (reconcile could not ask: ${error.message})`.slice(0, 2000),
+        retryable: false,
+      });
+    } finally {
+      keeper.stop();
+    }
+    if (result.outcome === 'done') return this.commit(a, 'succeeded', result.result, null);
+    if (result.outcome === 'unknown') {
+      return this.commit(a, 'unknown', null, {
+        code: rejection.code,
+        message: `${result.reason} (after: ${rejection.message})`.slice(0, 2000),
+        retryable: false,
+      });
+    }
+    return this.commit(a, 'rejected', null, rejection);
   }
 
   private async effect(a: Attempt): Promise<Disposition> {
@@ -321,7 +400,12 @@ export class IntentProcessor {
     proceeds: boolean,
     firstTried: number | undefined,
   ): Promise<boolean> {
-    if (!proceeds || !this.holdsForLogin(intent.account)) {
+    // A key settled meanwhile (a person cancelled it) is not held again: begin acknowledges it.
+    if (
+      !proceeds ||
+      !this.holdsForLogin(intent.account) ||
+      (await this.d.ledger.isDone(intent.idempotencyKey))
+    ) {
       if (fieldsToRecord(msg.fields)[HELD] === '1') await this.d.health.unhold(intent.idempotencyKey);
       return false;
     }
@@ -441,11 +525,14 @@ export class IntentProcessor {
 
   /**
    * Progress an adapter recorded (a thread's posted parts, its finished uploads) is never
-   * dropped by a disarm: such an attempt is released in doubt, whatever the reason given.
+   * dropped by a disarm: such an attempt stays armed, whatever the reason given. One that
+   * sent nothing (`not_sent_keep`) still takes its attempt back, so holds, the own limiter
+   * and an open breaker delay it without spending the attempt cap.
    */
   private keptReason(a: Attempt, given: ReleaseReason): ReleaseReason {
     const progress = this.d.adapter.marksAreProgress && a.previousMarks.length + a.marks.length > 0;
-    return progress ? 'in_doubt' : given;
+    if (!progress) return given;
+    return given === 'not_sent' || given === 'not_sent_keep' ? 'not_sent_keep' : 'in_doubt';
   }
 
   /**
@@ -482,7 +569,7 @@ export class IntentProcessor {
     // for untouched.
     const steps =
       result?.derived ?? this.d.adapter.derivedEffects?.(a.intent, [...a.previousMarks, ...a.marks]) ?? [];
-    const status = given === 'failed' && steps.length > 0 ? 'unknown' : given;
+    const status = (given === 'failed' || given === 'rejected') && steps.length > 0 ? 'unknown' : given;
     if (status !== given && error) {
       const ids = steps.map((d) => d.externalId).join(', ');
       const message = `${error.message} (after ${steps.length} of its steps happened: ${ids})`;

@@ -17,8 +17,8 @@ declare module 'ioredis' {
 }
 
 const SCRIPTS = {
-  opsBegin: { file: 'begin.lua', numberOfKeys: 5 },
-  opsCommit: { file: 'commit.lua', numberOfKeys: 6 },
+  opsBegin: { file: 'begin.lua', numberOfKeys: 6 },
+  opsCommit: { file: 'commit.lua', numberOfKeys: 7 },
   opsRelease: { file: 'release.lua', numberOfKeys: 4 },
   opsExtend: { file: 'extend.lua', numberOfKeys: 2 },
   opsDeadletter: { file: 'deadletter.lua', numberOfKeys: 2 },

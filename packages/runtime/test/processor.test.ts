@@ -18,7 +18,7 @@ import { waitFor } from '@agent-ops/testkit/wait';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AccountHealthBoard } from '../src/account-health.ts';
-import type { ChannelAdapter, EffectResult, ReconcileResult } from '../src/adapter.ts';
+import type { ChannelAdapter, EffectContext, EffectResult, ReconcileResult } from '../src/adapter.ts';
 import { Breakers } from '../src/breakers.ts';
 import type { DeferArgs } from '../src/later.ts';
 import { Ledger } from '../src/ledger.ts';
@@ -38,7 +38,7 @@ const log = pino({ level: 'silent' });
 const coordinatorKey = generateKeyPairSync('ed25519');
 
 /** One scripted answer: a result, an error to throw, or a promise the test settles. */
-type Step<T> = T | Error | (() => Promise<T>);
+type Step<T> = T | Error | ((ctx: EffectContext) => Promise<T>);
 
 class ScriptedAdapter implements ChannelAdapter {
   readonly channel = 'x' as const;
@@ -46,6 +46,20 @@ class ScriptedAdapter implements ChannelAdapter {
   readonly reconciles: Step<ReconcileResult>[] = [];
   performed = 0;
   reconciled = 0;
+  /** Set by a test: marks record progress (a thread's parts), so they keep the attempt armed. */
+  marksAreProgress = false;
+
+  /** A step marked `part:<id>` happened (as a thread's part): it gets its own receipt. */
+  derivedEffects(intent: Intent, marks: readonly string[]) {
+    return marks
+      .filter((m) => m.startsWith('part:'))
+      .map((m) => ({
+        key: `${intent.idempotencyKey}/part/1`,
+        action: 'x.post' as const,
+        externalId: m.slice(5),
+        url: null,
+      }));
+  }
   /** Set by a test: the adapter can check a login, which is what lets a held account's work wait. */
   checkAccount?: (account: string) => Promise<void>;
 
@@ -55,9 +69,9 @@ class ScriptedAdapter implements ChannelAdapter {
   rateLimitGroup(): string {
     return 'post';
   }
-  perform(): Promise<EffectResult> {
+  perform(_intent: unknown, ctx: EffectContext): Promise<EffectResult> {
     this.performed += 1;
-    return play(this.performs.shift(), 'perform');
+    return play(this.performs.shift(), 'perform', ctx);
   }
   reconcile(): Promise<ReconcileResult> {
     this.reconciled += 1;
@@ -68,10 +82,10 @@ class ScriptedAdapter implements ChannelAdapter {
   }
 }
 
-async function play<T>(step: Step<T> | undefined, what: string): Promise<T> {
+async function play<T>(step: Step<T> | undefined, what: string, ctx?: EffectContext): Promise<T> {
   if (step === undefined) throw new Error(`the test scripted no ${what}`);
   if (step instanceof Error) throw step;
-  if (typeof step === 'function') return (step as () => Promise<T>)();
+  if (typeof step === 'function') return (step as (c?: EffectContext) => Promise<T>)(ctx);
   return step;
 }
 
@@ -390,6 +404,33 @@ describe('IntentProcessor: every way out, with a scripted adapter', () => {
     expect(receipt?.error?.message).toContain('the intent expires at');
   });
 
+  it('rejected by policy with an attempt in doubt: taken over, reconciled, settled without a call', async () => {
+    const r = await rig({ maxRetries: null });
+    const expiresAt = Date.now() + 300;
+    const [gone, happened] = [
+      post({ expiresAt: new Date(expiresAt).toISOString() }),
+      post({ expiresAt: new Date(expiresAt).toISOString() }),
+    ];
+    for (const intent of [gone, happened]) {
+      r.adapter.performs.push(new OutcomeUnknownError('timeout'));
+      r.adapter.reconciles.push(new Error('503 on the read'));
+      await r.processor.handle(await r.deliver(intent));
+      expect((await state(r, intent.idempotencyKey)).armed).not.toBeNull();
+    }
+    await waitFor(() => Date.now() > expiresAt, 'the intents to expire');
+    r.adapter.reconciles.push({ outcome: 'not_done' }, { outcome: 'done', result: done('808') });
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    expect(await r.processor.handle(await r.redeliver(r.deferred[1] as DeferArgs))).toBe('settled');
+    const g = await state(r, gone.idempotencyKey);
+    expect(g.receipts).toMatchObject([{ status: 'rejected', error: { code: 'expired' } }]);
+    expect(g).toMatchObject({ armed: null, lease: null });
+    expect((await state(r, happened.idempotencyKey)).receipts).toMatchObject([
+      { status: 'succeeded', externalId: '808' },
+    ]);
+    expect(r.adapter.performed).toBe(2);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
+  });
+
   it('rejected by policy: a receipt and no call, no attempt', async () => {
     const r = await rig();
     const intent = post({ account: 'stranger' });
@@ -522,6 +563,122 @@ describe('IntentProcessor: an account whose login was refused holds its work', (
     s = await state(r, intent.idempotencyKey);
     expect(s.receipts).toMatchObject([{ status: 'succeeded', externalId: '401' }]);
     expect(r.adapter.performed).toBe(1);
+  });
+
+  it('progress kept through a breaker bounce and a hold: armed, the attempt taken back, held time not retry time', async () => {
+    const r = await refusedRig({ maxRetries: 1, retryForMs: 3_600_000, breaker: { volumeThreshold: 1000 } });
+    r.adapter.marksAreProgress = true;
+    const intent = post();
+    // Part 1 is out; then the call is refused by an open breaker: nothing else left.
+    r.adapter.performs.push(async (ctx) => {
+      await ctx.mark('part:1');
+      throw new RetryAfterError('breaker open', 10, 'breaker_open');
+    });
+    await r.processor.handle(await r.deliver(intent));
+    let s = await state(r, intent.idempotencyKey);
+    expect(s.armed).not.toBeNull();
+    expect(s.attempts).toBe(0);
+    // The next try is refused the login: held, still armed, still not counted.
+    r.adapter.reconciles.push({ outcome: 'not_done' }, { outcome: 'not_done' });
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs));
+    s = await state(r, intent.idempotencyKey);
+    expect(s).toMatchObject({ receipts: [], attempts: 0, lease: null });
+    expect(s.armed).not.toBeNull();
+    // The first armed attempt began long ago; the held copy's first try was moved on since.
+    const armed = JSON.parse((await redis.hget(r.keys.armed, intent.idempotencyKey)) as string);
+    await redis.hset(
+      r.keys.armed,
+      intent.idempotencyKey,
+      JSON.stringify({ ...armed, startedAt: Date.now() - 7_200_000 }),
+    );
+    const held = r.deferred[1] as DeferArgs;
+    const moved = {
+      ...held,
+      fields: [
+        'intent',
+        fieldsToRecord(held.fields).intent ?? '',
+        'held',
+        '1',
+        'firstTriedAt',
+        String(Date.now()),
+      ],
+    };
+    await r.health.record('acme', 'ok', null);
+    r.adapter.performs.push(new RetryAfterError('503', null));
+    await r.processor.handle(await r.redeliver(moved));
+    s = await state(r, intent.idempotencyKey);
+    // Neither the window (2 h since the armed start) nor the cap (1 retry) is spent: this is the first counted try.
+    expect(s.receipts).toEqual([]);
+    expect(s.armed).not.toBeNull();
+    expect(r.adapter.performed).toBe(3);
+  });
+
+  it('a thread held mid-way past its expiresAt: reconciled, parked unknown, the posted part receipted', async () => {
+    const r = await refusedRig({ reauthCheckMs: 600_000 });
+    r.adapter.marksAreProgress = true;
+    const expiresAt = Date.now() + 300;
+    const intent = post({ expiresAt: new Date(expiresAt).toISOString() });
+    r.adapter.performs.push(async (ctx) => {
+      await ctx.mark('part:111');
+      throw refusal();
+    });
+    await r.processor.handle(await r.deliver(intent));
+    expect((await state(r, intent.idempotencyKey)).armed).not.toBeNull();
+    await waitFor(() => Date.now() > expiresAt, 'the intent to expire');
+    r.adapter.reconciles.push({ outcome: 'not_done' });
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    const all = await receipts(redis, r.prefix, 'x');
+    expect(all.map((x) => [x.idempotencyKey, x.status, x.externalId])).toEqual([
+      [`${intent.idempotencyKey}/part/1`, 'succeeded', '111'],
+      [intent.idempotencyKey, 'unknown', null],
+    ]);
+    expect(all[1]?.error?.code).toBe('expired');
+    expect(await state(r, intent.idempotencyKey)).toMatchObject({ armed: null, lease: null, pending: 0 });
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+    expect(r.adapter.performed).toBe(1);
+  });
+
+  it('the held hash names no settled key: a cancel while held ends the hold, a hold left by a crash goes with the receipt', async () => {
+    const r = await refusedRig();
+    const [cancelled, crashed] = [post(), post()];
+    r.adapter.performs.push(refusal());
+    await r.processor.handle(await r.deliver(cancelled));
+    // A person cancels it while it waits (the coordinator's decision, without a lease).
+    const decided = await r.ledger.commit({
+      key: cancelled.idempotencyKey,
+      token: '',
+      receiptJson: JSON.stringify({
+        v: 1,
+        idempotencyKey: cancelled.idempotencyKey,
+        action: 'x.post',
+        account: 'acme',
+        status: 'rejected',
+        externalId: null,
+        url: null,
+        attempts: 0,
+        executor: 'coordinator',
+        intentId: '0-1',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        error: { code: 'cancelled', message: 'cancelled by a person', retryable: false },
+      }),
+      status: 'rejected',
+      deadletter: null,
+      ackIds: [],
+    });
+    expect(decided.code).toBe('committed');
+    expect(await r.processor.handle(await r.redeliver(r.deferred[0] as DeferArgs))).toBe('settled');
+    expect(r.deferred).toHaveLength(1);
+    expect(await redis.hget(r.keys.held, cancelled.idempotencyKey)).toBeNull();
+    // A replica held this one and died before its copy was scheduled; the original comes back.
+    await r.health.hold(crashed.idempotencyKey, 'acme');
+    await r.health.record('acme', 'ok', null);
+    r.adapter.performs.push(done('909'));
+    await r.processor.handle(await r.deliver(crashed));
+    expect((await state(r, crashed.idempotencyKey)).receipts).toMatchObject([{ status: 'succeeded' }]);
+    expect(await redis.hlen(r.keys.held)).toBe(0);
+    expect(await pendingCount(redis, r.prefix, 'x')).toBe(0);
   });
 
   it('without a login check in the adapter, each intent calls, and a success marks the account ok', async () => {

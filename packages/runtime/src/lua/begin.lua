@@ -8,6 +8,7 @@
   KEYS[3] leases    hash: key -> lease JSON {owner, token, expiresAt, since, intentId}
   KEYS[4] armed     hash: key -> armed attempt JSON (with the marks of attempts in doubt)
   KEYS[5] attempts  hash: key -> effect attempts so far
+  KEYS[6] held      hash: key -> intent waiting for its account's login
 
   ARGV[1] lease TTL, ms
   ARGV[2] owner (consumer name)
@@ -34,6 +35,8 @@ local function begin(key, token, intentId, mode)
   end
   local done = redis.call('HGET', KEYS[2], key)
   if done then
+    -- Terminal: nothing waits for a login any more (a hold left behind by a crash, say).
+    redis.call('HDEL', KEYS[6], key)
     return {2, done}
   end
   local lease = redis.call('HGET', KEYS[3], key)

@@ -16,6 +16,7 @@
   KEYS[4] receipts    stream
   KEYS[5] intents     stream
   KEYS[6] deadletter  stream
+  KEYS[7] held        hash: key -> intent waiting for its account's login (see account-health.ts)
 
   ARGV[1] consumer group
   then 7 per item: idempotency key, owner token, receipt JSON, status, deadletter fields
@@ -59,6 +60,8 @@ local function commit(key, token, receipt, status, deadletter, ackIds, derived)
       redis.call('HDEL', KEYS[2], key)
     end
     redis.call('HDEL', KEYS[3], key)
+    -- A terminal key waits for nothing: a copy held across a crash must not stay listed.
+    redis.call('HDEL', KEYS[7], key)
     ack(ackIds)
     return {1, done}
   end
@@ -81,6 +84,7 @@ local function commit(key, token, receipt, status, deadletter, ackIds, derived)
   redis.call('HDEL', KEYS[2], key)
   -- The key is terminal: nothing about it is in doubt any more.
   redis.call('HDEL', KEYS[3], key)
+  redis.call('HDEL', KEYS[7], key)
   ack(ackIds)
   return {0, receiptId}
 end

@@ -14,6 +14,8 @@
                       attempt is disarmed and does not count
             not_done  a request went out and is known to have had no effect (the API said
                       so, or reconcile found nothing): disarmed, and it counts
+            not_sent_keep  nothing was sent, but the attempt's marks record progress (a
+                      thread's posted parts): it stays armed and does not count
             in_doubt  the effect may have happened and nobody could ask: the attempt stays
                       armed, so whoever begins next reconciles first; it counts
   ARGV[4] consumer group
@@ -23,7 +25,7 @@
   changed but acks); an unknown reason is an error and changes nothing.
 ]]
 local key, token, reason = ARGV[1], ARGV[2], ARGV[3]
-if reason ~= 'not_sent' and reason ~= 'not_done' and reason ~= 'in_doubt' then
+if reason ~= 'not_sent' and reason ~= 'not_done' and reason ~= 'in_doubt' and reason ~= 'not_sent_keep' then
   return redis.error_reply('release: unknown reason ' .. tostring(reason))
 end
 local ours = 0
@@ -32,13 +34,13 @@ local lease = redis.call('HGET', KEYS[1], key)
 if lease and cjson.decode(lease).token == token then
   redis.call('HDEL', KEYS[1], key)
   ours = 1
-  if reason ~= 'in_doubt' then
+  if reason == 'not_sent' or reason == 'not_done' then
     local armed = redis.call('HGET', KEYS[2], key)
     if armed and cjson.decode(armed).token == token then
       redis.call('HDEL', KEYS[2], key)
     end
   end
-  if reason == 'not_sent' then
+  if reason == 'not_sent' or reason == 'not_sent_keep' then
     if redis.call('HINCRBY', KEYS[3], key, -1) <= 0 then
       redis.call('HDEL', KEYS[3], key)
     end
