@@ -71,6 +71,30 @@ describe('withFileLock', () => {
     await new Promise((r) => child.once('exit', r));
     expect(await withFileLock(lock, () => 'mine')).toBe('mine');
   });
+
+  it('counts a fresh empty lock file as held (its writer may be mid-write) and gives up waiting, naming the file', async () => {
+    const lock = `${tempFile()}.lock`;
+    writeFileSync(lock, '');
+    await expect(withFileLock(lock, () => 'never', { timeoutMs: 300 })).rejects.toThrow(lock);
+    expect(readFileSync(lock, 'utf8')).toBe('');
+  });
+
+  it('takes over a file naming its own pid (left by an earlier process with that pid), and lets callers of one process in one at a time', async () => {
+    const lock = `${tempFile()}.lock`;
+    writeFileSync(lock, `${process.pid}:left-by-an-earlier-process`);
+    let inside = 0;
+    let most = 0;
+    const enter = () =>
+      withFileLock(lock, async () => {
+        inside += 1;
+        most = Math.max(most, inside);
+        await new Promise((r) => setTimeout(r, 20));
+        inside -= 1;
+      });
+    await Promise.all([enter(), enter(), enter()]);
+    expect(most).toBe(1);
+    expect(readdirSync(join(lock, '..')).filter((f) => f.includes('.lock'))).toEqual([]);
+  });
 });
 
 describe('CredentialSeal', () => {
