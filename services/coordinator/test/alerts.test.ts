@@ -131,6 +131,8 @@ describe('alerts: one per event and destination, sent by the hands', () => {
           `ana-phone|failed.webhook.fail-2.${(await w.operator.get('fail-2')).record.receipt?.intentId}`,
         )) !== null,
       'fail-2 queued for its digest',
+      // As long as every other wait of this file: a receipt, its record and its alert on a loaded machine.
+      30_000,
     );
     await w.restartCoordinator();
     await until('(fail-2) failed', bobToo);
